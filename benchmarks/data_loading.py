@@ -1,0 +1,41 @@
+"""How long loading MNIST takes: the embedded subset, and IDX parsing of the real test set if present.
+
+Run by hand: python benchmarks/data_loading.py
+"""
+
+import time
+from pathlib import Path
+
+import gmtutor as gm
+from gmtutor import data
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"
+
+
+def timed(fn, repeat=3):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def embedded_cold():
+    data._load_embedded.cache_clear()
+    return gm.load_mnist("embedded")
+
+
+rows = [("embedded subset, first load", *timed(embedded_cold))]
+rows.append(("embedded subset, cached", *timed(lambda: gm.load_mnist("embedded"))))
+if (SHARED / "t10k-images-idx3-ubyte.gz").is_file():
+    rows.append(
+        (
+            "IDX t10k images (gzip, validated)",
+            *timed(lambda: data.read_idx_file(SHARED / "t10k-images-idx3-ubyte.gz", "images", 10_000)),
+        )
+    )
+
+print(f"{'what':<36} {'seconds':>8}")
+for name, seconds, _ in rows:
+    print(f"{name:<36} {seconds:>8.3f}")

@@ -1,0 +1,36 @@
+"""gmtutor: the helpers behind the course "how generative models learn to create something new".
+
+import gmtutor as gm
+data = gm.load_mnist()          # full MNIST, or the embedded subset offline
+images = gm.as_images(data.x_train[:64])
+"""
+
+from gmtutor.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
+from gmtutor.runtime import cache_dir, device, environment_report, quick, seed_everything
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = {"plot"}  # matplotlib loads only when a figure is wanted
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"gmtutor.{name}")
+    raise AttributeError(f"module 'gmtutor' has no attribute {name!r}")
+
+
+__all__ = [
+    "MNIST",
+    "DownloadError",
+    "MNISTFileError",
+    "as_images",
+    "cache_dir",
+    "device",
+    "download_mnist",
+    "environment_report",
+    "load_mnist",
+    "quick",
+    "seed_everything",
+]

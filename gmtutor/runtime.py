@@ -1,0 +1,90 @@
+"""Where code runs and how repeatable it is: device choice, seeding, quick mode, cache folder."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+_DEVICE_ENV = "GMTUTOR_DEVICE"
+_QUICK_ENV = "GMTUTOR_QUICK"
+_CACHE_ENV = "GMTUTOR_CACHE_DIR"
+
+
+def device() -> torch.device:
+    """The device to compute on: CUDA, else Apple MPS, else CPU.
+
+    Set ``GMTUTOR_DEVICE`` (``cpu``, ``cuda``, ``cuda:1``, ``mps``) to choose by hand.
+    """
+    wanted = os.environ.get(_DEVICE_ENV, "").strip()
+    if wanted:
+        try:
+            chosen = torch.device(wanted)
+        except RuntimeError as err:
+            raise ValueError(f"{_DEVICE_ENV}={wanted!r} is not a device name; use cpu, cuda, cuda:N or mps.") from err
+        if chosen.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError(
+                f"{_DEVICE_ENV}={wanted!r} asks for CUDA, but this PyTorch sees no CUDA GPU; "
+                f"unset {_DEVICE_ENV} or set it to cpu."
+            )
+        if chosen.type == "mps" and not torch.backends.mps.is_available():
+            raise RuntimeError(
+                f"{_DEVICE_ENV}={wanted!r} asks for Apple MPS, which is not available here; "
+                f"unset {_DEVICE_ENV} or set it to cpu."
+            )
+        return chosen
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch so that a CPU run repeats exactly."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+        torch.backends.cudnn.benchmark = False
+
+
+def quick() -> bool:
+    """True when ``GMTUTOR_QUICK=1``: tiny epochs and sizes, for tests and CI."""
+    return os.environ.get(_QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def cache_dir() -> Path:
+    """The folder for downloads and checkpoints.
+
+    ``GMTUTOR_CACHE_DIR`` if set; else ``data/`` of the source checkout this package
+    runs from; else ``~/.cache/gmtutor`` for an installed copy.
+    """
+    if os.environ.get(_CACHE_ENV):
+        return Path(os.environ[_CACHE_ENV]).expanduser()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
+        return checkout / "data"
+    return Path.home() / ".cache" / "gmtutor"
+
+
+def environment_report() -> str:
+    """A few lines naming the Python, library versions, device and mode this session runs with."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = [f"Python       {platform.python_version()} on {platform.system()} {platform.machine()}"]
+    for package in ("torch", "numpy", "scikit-learn", "matplotlib", "ipywidgets", "gmtutor"):
+        try:
+            lines.append(f"{package:<12} {version(package)}")
+        except PackageNotFoundError:
+            lines.append(f"{package:<12} not installed")
+    chosen = device()
+    detail = f" ({torch.cuda.get_device_name(chosen)})" if chosen.type == "cuda" else ""
+    lines.append(f"device       {chosen}{detail}, {torch.get_num_threads()} CPU threads")
+    lines.append(f"mode         {'quick (GMTUTOR_QUICK=1): tiny runs for testing' if quick() else 'full'}")
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""The download path, against a local HTTP server on 127.0.0.1 that the tests start."""
+
+import gzip
+import socket
+import warnings
+
+import numpy as np
+import pytest
+
+import gmtutor.data as data
+from gmtutor.data import DownloadError, EmbeddedFallbackWarning, download_mnist, load_mnist
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Fail any connection to an address other than 127.0.0.1, and record every one made."""
+    seen = []
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        seen.append(host)
+        if host != "127.0.0.1":
+            raise AssertionError(f"test tried to reach {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    return seen
+
+
+def serve(server, prefix, payloads, **overrides):
+    for name, body in payloads.items():
+        server.routes[f"/{prefix}/{name}"] = overrides.get(name, (200, body))
+    return f"{server.url}/{prefix}/"
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_download_verifies_and_writes_every_file(tmp_path, local_server, small_mnist, loopback_only):
+    arrays, specs, payloads = small_mnist
+    mirror = serve(local_server, "good", payloads)
+    root = download_mnist(tmp_path, mirrors=(mirror,), files=specs, progress=False)
+    assert leftovers(root) == sorted(payloads)
+    for spec in specs:
+        loaded = data.read_idx_file(root / f"{spec.name}.gz", spec.kind, spec.count)
+        np.testing.assert_array_equal(loaded, arrays[spec.name])
+    assert set(loopback_only) == {"127.0.0.1"}
+
+
+def test_a_404_mirror_falls_through_to_the_next(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    dead = f"{local_server.url}/gone/"
+    good = serve(local_server, "good", payloads)
+    download_mnist(tmp_path, mirrors=(dead, good), files=specs, progress=False)
+    assert leftovers(tmp_path) == sorted(payloads)
+    assert [p for p in local_server.requests if p.startswith("/gone/")] == [f"/gone/{n}" for n in payloads]
+
+
+def test_a_corrupt_payload_is_rejected_and_leaves_nothing(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    first = next(iter(payloads))
+    tampered = bytearray(gzip.decompress(payloads[first]))
+    tampered[-1] ^= 0xFF
+    mirror = serve(local_server, "bad", payloads, **{first: (200, gzip.compress(bytes(tampered)))})
+    with pytest.raises(DownloadError, match="MD5") as err:
+        download_mnist(tmp_path, mirrors=(mirror,), files=specs, progress=False)
+    assert first in str(err.value) and "embedded" in str(err.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_cut_off_transfer_is_rejected(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    first = next(iter(payloads))
+    body = payloads[first]
+    cut = serve(local_server, "cut", payloads, **{first: (200, body[: len(body) // 2], 0, len(body))})
+    good = serve(local_server, "good", payloads)
+    download_mnist(tmp_path, mirrors=(cut, good), files=specs, progress=False)
+    assert f"/cut/{first}" in local_server.requests and f"/good/{first}" in local_server.requests
+    assert leftovers(tmp_path) == sorted(payloads)
+
+
+def test_a_slow_mirror_times_out(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    slow = serve(local_server, "slow", payloads, **{n: (200, b, 2.0) for n, b in payloads.items()})
+    with pytest.raises(DownloadError, match="timed out"):
+        download_mnist(tmp_path, mirrors=(slow,), files=specs[:1], timeout=0.3, progress=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_load_mnist_downloads_what_is_missing(tmp_path, local_server, small_mnist, monkeypatch):
+    arrays, specs, payloads = small_mnist
+    monkeypatch.setattr(data, "MNIST_FILES", specs)
+    monkeypatch.setattr(data, "MIRRORS", (serve(local_server, "good", payloads),))
+    monkeypatch.setenv("GMTUTOR_DATA", "mnist")
+    mnist = load_mnist(root=tmp_path)
+    assert mnist.source == "mnist"
+    assert mnist.x_train.shape == (30, 28, 28) and mnist.y_test.shape == (20,)
+    np.testing.assert_array_equal(mnist.y_train.numpy(), arrays["train-labels-idx1-ubyte"])
+
+
+def test_auto_falls_back_to_embedded_with_one_warning(tmp_path, local_server, small_mnist, monkeypatch):
+    _, specs, _ = small_mnist
+    monkeypatch.setattr(data, "MNIST_FILES", specs)
+    monkeypatch.setattr(data, "MIRRORS", (f"{local_server.url}/nothing/",))
+    monkeypatch.setattr(data, "_download_failed", False)
+    monkeypatch.delenv("GMTUTOR_DATA", raising=False)
+    with pytest.warns(EmbeddedFallbackWarning, match="gmtutor data download"):
+        first = load_mnist("auto", root=tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second = load_mnist("auto", root=tmp_path)  # no second attempt, no second warning
+    assert first.source == second.source == "embedded"
+    assert len([p for p in local_server.requests if p.startswith("/nothing/")]) == 1
+
+
+def test_auto_uses_files_already_present(tmp_path, small_mnist, monkeypatch):
+    _, specs, payloads = small_mnist
+    for name, body in payloads.items():
+        (tmp_path / name).write_bytes(body)
+    monkeypatch.setattr(data, "MNIST_FILES", specs)
+    monkeypatch.delenv("GMTUTOR_DATA", raising=False)
+    assert load_mnist("auto", root=tmp_path).source == "mnist"
+
+
+def test_a_corrupt_local_file_is_never_used(tmp_path, small_mnist, monkeypatch):
+    _, specs, payloads = small_mnist
+    for name, body in payloads.items():
+        (tmp_path / name).write_bytes(body[: len(body) - 8])
+    monkeypatch.setattr(data, "MNIST_FILES", specs)
+    monkeypatch.delenv("GMTUTOR_DATA", raising=False)
+    with pytest.raises(data.MNISTFileError, match="gmtutor data download"):
+        load_mnist("auto", root=tmp_path)
+
+
+def test_unknown_source_is_named(monkeypatch):
+    monkeypatch.setenv("GMTUTOR_DATA", "fashion")
+    with pytest.raises(ValueError, match="'fashion'"):
+        load_mnist()
