@@ -5,8 +5,11 @@ data = gm.load_mnist()          # full MNIST, or the embedded subset offline
 images = gm.as_images(data.x_train[:64])
 """
 
+from gmtutor.checkpoint import CheckpointError, load, save
 from gmtutor.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
+from gmtutor.models import VAE, kl_divergence
 from gmtutor.runtime import cache_dir, device, environment_report, quick, seed_everything
+from gmtutor.train import History, evaluate, fit
 
 __version__ = "0.1.0"
 
@@ -23,6 +26,14 @@ def __getattr__(name: str):
 
 __all__ = [
     "MNIST",
+    "VAE",
+    "CheckpointError",
+    "History",
+    "evaluate",
+    "fit",
+    "kl_divergence",
+    "load",
+    "save",
     "DownloadError",
     "MNISTFileError",
     "as_images",

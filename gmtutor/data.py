@@ -12,7 +12,6 @@ import http.client
 import importlib.util
 import io
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import warnings
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gmtutor.files import write_atomically
 from gmtutor.runtime import cache_dir
 
 SOURCES = ("auto", "mnist", "embedded")
@@ -234,21 +234,6 @@ def _checksum_problem(payload: bytes, spec: IdxFile) -> str | None:
     if digest != spec.md5:
         return f"MD5 {digest} does not match the published {spec.md5}"
     return None
-
-
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` through a temporary file and a rename: no half-written file, ever."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
-    try:
-        with handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def download_mnist(

@@ -1,0 +1,5 @@
+"""The course's models: torch modules with encode, decode and sample where they make sense."""
+
+from gmtutor.models.vae import VAE, kl_divergence
+
+__all__ = ["VAE", "kl_divergence"]

@@ -1,0 +1,87 @@
+"""The variational autoencoder (Kingma & Welling, 2014) with MLP encoder and Bernoulli decoder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+PIXELS = 28 * 28
+
+
+def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL( N(mu, diag(exp(logvar))) || N(0, I) ) in nats, one value per row.
+
+    Closed form: 1/2 * sum_j ( mu_j^2 + sigma_j^2 - log sigma_j^2 - 1 ).
+    """
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0).sum(dim=-1)
+
+
+def mlp(sizes: Sequence[int]) -> nn.Sequential:
+    """Linear layers of the given sizes with ReLU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+class VAE(nn.Module):
+    """Encoder q(z|x) = N(mu(x), diag sigma^2(x)), decoder p(x|z) = Bernoulli(sigmoid(logits(z))), prior N(0, I).
+
+    ``loss(x)`` is the negative ELBO per image, ``recon + beta * kl`` (beta = 1 is the true ELBO),
+    with grey levels in [0, 1] as Bernoulli targets and one posterior sample per image.
+    """
+
+    def __init__(self, latent_dim: int = 20, hidden: Sequence[int] = (500, 500), beta: float = 1.0):
+        super().__init__()
+        if latent_dim < 1:
+            raise ValueError(f"latent_dim must be at least 1, got {latent_dim}")
+        self.config = {"latent_dim": int(latent_dim), "hidden": [int(h) for h in hidden], "beta": float(beta)}
+        self.latent_dim = int(latent_dim)
+        self.beta = float(beta)
+        self.encoder = mlp([PIXELS, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim, *reversed(hidden), PIXELS])
+
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, logvar) of q(z|x) for images x in [0, 1]."""
+        mu, logvar = self.encoder(x.reshape(len(x), PIXELS)).chunk(2, dim=-1)
+        return mu, logvar
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The posterior mean: the latent code used for maps and interpolation."""
+        return self.posterior(x)[0]
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1], shaped (N, 1, 28, 28): the decoder's pixel means."""
+        return torch.sigmoid(self.decode_logits(z)).reshape(len(z), 1, 28, 28)
+
+    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """z = mu + sigma * eps with eps ~ N(0, I): random, yet differentiable in mu and sigma."""
+        return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n new images: z from the prior, decoded."""
+        device = next(self.parameters()).device
+        z = torch.randn(n, self.latent_dim, device=device, generator=generator)
+        return self.decode(z)
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Mean over the batch of: ``loss`` (the objective), ``recon`` (-log p(x|z)) and ``kl``, in nats per image."""
+        mu, logvar = self.posterior(x)
+        mu, logvar = mu.float(), logvar.float()
+        logits = self.decode_logits(self.reparameterize(mu, logvar)).float()
+        recon = F.binary_cross_entropy_with_logits(logits, x.reshape(len(x), PIXELS).float(), reduction="none").sum(1)
+        kl = kl_divergence(mu, logvar)
+        recon, kl = recon.mean(), kl.mean()
+        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl}

@@ -1,0 +1,71 @@
+"""Save and load: exact round trips, and clear errors for files that are not checkpoints."""
+
+import pickle
+
+import pytest
+import torch
+
+import gmtutor as gm
+from gmtutor.checkpoint import CheckpointError
+
+
+def trained_vae():
+    gm.seed_everything(0)
+    return gm.VAE(latent_dim=3, hidden=(16,), beta=2.0)
+
+
+def test_round_trip_is_exact(tmp_path):
+    vae = trained_vae()
+    path = gm.save(vae, tmp_path / "vae.pt", metadata={"epochs": 3, "note": "test"})
+    loaded = gm.load(path)
+    assert isinstance(loaded, gm.VAE) and loaded.config == vae.config
+    assert loaded.metadata == {"epochs": 3, "note": "test"}
+    for (name, a), (_, b) in zip(vae.state_dict().items(), loaded.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    x = torch.rand(4, 1, 28, 28)
+    assert torch.equal(vae.eval().encode(x), loaded.encode(x))
+    assert [p.name for p in tmp_path.iterdir()] == ["vae.pt"]  # no temporary file left behind
+
+
+def test_truncated_file_is_rejected(tmp_path):
+    path = gm.save(trained_vae(), tmp_path / "vae.pt")
+    path.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(CheckpointError, match="vae.pt.*not a readable checkpoint.*train the model again"):
+        gm.load(path)
+
+
+def test_garbage_is_rejected(tmp_path):
+    path = tmp_path / "noise.pt"
+    path.write_bytes(b"definitely not a checkpoint")
+    with pytest.raises(CheckpointError, match="noise.pt"):
+        gm.load(path)
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_pickled_code_is_never_run(tmp_path):
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('code from a checkpoint ran')",))
+
+    path = tmp_path / "evil.pt"
+    with open(path, "wb") as f:
+        pickle.dump({"format": "x", "payload": Boom()}, f)
+    with pytest.raises(CheckpointError, match="evil.pt"):
+        gm.load(path)
+
+
+def test_a_plain_state_dict_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "weights.pt"
+    torch.save(trained_vae().state_dict(), path)
+    with pytest.raises(CheckpointError, match="not a gmtutor checkpoint"):
+        gm.load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        gm.load(tmp_path / "absent.pt")
+
+
+def test_only_course_models_can_be_saved(tmp_path):
+    with pytest.raises(TypeError, match="config"):
+        gm.save(torch.nn.Linear(2, 2), tmp_path / "x.pt")

@@ -1,0 +1,106 @@
+"""The shared training loop: one loop for `loss` models and `train_step` models."""
+
+import pytest
+import torch
+from torch import nn
+
+import gmtutor as gm
+from gmtutor.train import History, batches
+
+
+class MeanModel(nn.Module):
+    """Learns the mean image: loss = squared distance to a learnable image."""
+
+    def __init__(self):
+        super().__init__()
+        self.image = nn.Parameter(torch.zeros(1, 1, 28, 28))
+
+    def loss(self, x):
+        mse = (x - self.image).pow(2).sum((1, 2, 3)).mean()
+        return {"loss": mse, "ink": self.image.detach().mean()}
+
+
+class TwoOptimizerModel(nn.Module):
+    """Two parameters, each with its own optimiser, stepped by the model itself."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.zeros(()))
+        self.b = nn.Parameter(torch.zeros(()))
+        self.calls = 0
+
+    def configure_optimizers(self, lr):
+        return [torch.optim.SGD([self.a], lr=lr), torch.optim.SGD([self.b], lr=lr)]
+
+    def train_step(self, x, optimizers):
+        self.calls += 1
+        opt_a, opt_b = optimizers
+        target = x.mean()
+        loss_a = (self.a - target) ** 2
+        opt_a.zero_grad()
+        loss_a.backward()
+        opt_a.step()
+        loss_b = (self.b + target) ** 2
+        opt_b.zero_grad()
+        loss_b.backward()
+        opt_b.step()
+        return {"loss_a": loss_a.detach(), "loss_b": loss_b.detach()}
+
+
+def test_fit_trains_a_loss_model_and_reports_test_numbers():
+    data = gm.load_mnist("embedded")
+    model = MeanModel()
+    history = gm.fit(model, data, epochs=3, batch_size=256, lr=0.05, progress=False, device="cpu")
+    assert len(history) == 3
+    images = gm.as_images(data.x_train)
+    floor = (images - images.mean(0)).pow(2).sum((1, 2, 3)).mean().item()  # the best any single image can do
+    assert history["loss"][0] > floor + 5 and history["loss"][-1] < 1.02 * floor
+    assert set(history.keys()) >= {"epoch", "loss", "ink", "seconds", "test_loss", "test_ink"}
+    assert (model.image.detach() - images.mean(0)).abs().mean() < 0.05
+
+
+def test_fit_serves_a_train_step_model():
+    x = torch.full((100, 28, 28), 51, dtype=torch.uint8)  # every pixel 0.2
+    model = TwoOptimizerModel()
+    history = gm.fit(model, x, epochs=20, batch_size=10, lr=0.1, progress=False, device="cpu")
+    assert model.calls == 200
+    assert model.a.item() == pytest.approx(0.2, abs=1e-3) and model.b.item() == pytest.approx(-0.2, abs=1e-3)
+    assert history["loss_a"][-1] < history["loss_a"][0] / 100
+    with pytest.raises(KeyError, match="loss_a"):
+        history["test_loss"]
+
+
+def test_fit_repeats_exactly_with_the_same_seed():
+    x = gm.load_mnist("embedded").x_train[:300]
+    runs = []
+    for _ in range(2):
+        gm.seed_everything(0)
+        model = gm.VAE(latent_dim=2, hidden=(32,))
+        runs.append(gm.fit(model, x, epochs=2, batch_size=50, seed=7, progress=False, device="cpu")["loss"])
+    assert runs[0] == runs[1]
+
+
+def test_batches_cover_every_item_once_and_skip_tiny_tails():
+    seen = torch.cat(list(batches(6, 4, torch.device("cpu"))))
+    assert sorted(seen.tolist()) == list(range(6))  # fewer than two full batches: keep the tail
+    sizes = [len(b) for b in batches(130, 64, torch.device("cpu"))]
+    assert sizes == [64, 64]
+
+
+def test_divergence_is_reported():
+    class Exploding(MeanModel):
+        def loss(self, x):
+            return {"loss": (self.image * float("inf")).sum()}
+
+    with pytest.raises(FloatingPointError, match="smaller learning rate"):
+        gm.fit(Exploding(), torch.zeros(8, 28, 28, dtype=torch.uint8), epochs=1, progress=False, device="cpu")
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="epochs"):
+        gm.fit(MeanModel(), torch.zeros(8, 28, 28, dtype=torch.uint8), epochs=0, progress=False)
+
+
+def test_history_lookup():
+    history = History([{"epoch": 1, "loss": 2.0}, {"epoch": 2, "loss": 1.0}])
+    assert history["loss"] == [2.0, 1.0] and history.last["loss"] == 1.0
