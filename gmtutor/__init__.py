@@ -7,13 +7,14 @@ images = gm.as_images(data.x_train[:64])
 
 from gmtutor.checkpoint import CheckpointError, load, save
 from gmtutor.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
-from gmtutor.models import VAE, kl_divergence
+from gmtutor.models import VAE, GaussianNB, kl_divergence
 from gmtutor.runtime import cache_dir, device, environment_report, quick, seed_everything
 from gmtutor.train import History, evaluate, fit
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"plot"}  # matplotlib loads only when a figure is wanted
+# matplotlib (plot) and scikit-learn (classifiers, novelty) load only when wanted
+_LAZY_MODULES = {"plot", "classifiers", "novelty", "toy"}
 
 
 def __getattr__(name: str):
@@ -28,6 +29,7 @@ __all__ = [
     "MNIST",
     "VAE",
     "CheckpointError",
+    "GaussianNB",
     "History",
     "evaluate",
     "fit",
