@@ -55,3 +55,292 @@ def digits_by_class(x: torch.Tensor, y: torch.Tensor, per_class: int = 10, title
     """One row per digit 0-9, showing the first ``per_class`` examples of each."""
     rows = [x[y == digit][:per_class] for digit in range(10)]
     return show_images(torch.cat(rows), ncol=per_class, title=title, row_labels=[str(d) for d in range(10)])
+
+
+# --------------------------------------------------------------------------- notebook 01: generative vs discriminative
+
+_CLASS_COLOURS = ("tab:blue", "tab:orange")
+_NEWCOMER_COLOUR = "tab:green"
+
+
+def _grid_2d(points: np.ndarray, steps: int = 250, margin: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A regular grid covering ``points`` with a margin: xx, yy (steps, steps) and the (steps**2, 2) grid points."""
+    low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(low[0], high[0], steps), np.linspace(low[1], high[1], steps))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def _scatter_classes(ax: plt.Axes, x: np.ndarray, y: np.ndarray, names: Sequence[str], **style) -> None:
+    for k, name in enumerate(names):
+        ax.scatter(*x[y == k].T, s=14, color=_CLASS_COLOURS[k], alpha=0.55, edgecolors="none", label=name, **style)
+
+
+def _finish_2d(ax: plt.Axes, title: str) -> None:
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=11)
+
+
+def generative_vs_discriminative_2d(
+    x: np.ndarray, y: np.ndarray, nb: object, lr: object, names: Sequence[str] = ("class 0", "class 1")
+) -> plt.Figure:
+    """What each model learned on 2-D data with labels 0 and 1.
+
+    Left: Naive Bayes's class means with 1- and 2-standard-deviation ellipses and its
+    (curved) decision boundary. Right: logistic regression's line and its p(y=1 | x).
+    """
+    from matplotlib.patches import Ellipse
+
+    from gmtutor.toy import decision_line
+
+    xx, yy, grid = _grid_2d(x)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.8), sharex=True, sharey=True)
+
+    _scatter_classes(left, x, y, names)
+    for k in range(len(names)):
+        mean, std = nb.means_[k], np.sqrt(nb.variances_[k])
+        for width, style in ((1, "-"), (2, "--")):
+            left.add_patch(
+                Ellipse(
+                    mean, 2 * width * std[0], 2 * width * std[1], fill=False, lw=1.8, ls=style, color=_CLASS_COLOURS[k]
+                )
+            )
+        left.plot(*mean, marker="X", ms=13, color=_CLASS_COLOURS[k], mec="black", mew=1.2)
+    boundary = nb.predict_proba(grid)[:, 1].reshape(xx.shape)
+    left.contour(xx, yy, boundary, levels=[0.5], colors="black", linewidths=1.5, linestyles=":")
+    handles, labels = left.get_legend_handles_labels()
+    handles += [
+        plt.Line2D([], [], marker="X", ls="", ms=10, color="grey", mec="black"),
+        plt.Line2D([], [], color="grey", lw=1.8),
+        plt.Line2D([], [], color="grey", lw=1.8, ls="--"),
+        plt.Line2D([], [], color="black", lw=1.5, ls=":"),
+    ]
+    labels += ["class mean $\\mu_y$", "1 std. dev.", "2 std. dev.", "boundary $p(y\\mid x)=0.5$"]
+    left.legend(handles, labels, fontsize=8, loc="lower right", framealpha=0.9)
+    _finish_2d(left, "Naive Bayes learns $p(x \\mid y)$ and $p(y)$")
+
+    proba = lr.predict_proba(grid)[:, 1].reshape(xx.shape)
+    shading = right.contourf(xx, yy, proba, levels=np.linspace(0, 1, 11), cmap="PuOr_r", alpha=0.35)
+    _scatter_classes(right, x, y, names)
+    slope, intercept = decision_line(lr)
+    line_x = np.array([xx.min(), xx.max()])
+    right.plot(
+        line_x, slope * line_x + intercept, color="black", lw=2, label=f"$x_2 = {slope:.2f}\\,x_1 {intercept:+.2f}$"
+    )
+    right.set_xlim(xx.min(), xx.max())
+    right.set_ylim(yy.min(), yy.max())
+    right.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    fig.colorbar(shading, ax=right, shrink=0.8, label=f"$p(y = \\mathrm{{{names[1]}}} \\mid x)$")
+    _finish_2d(right, "Logistic regression learns $p(y \\mid x)$")
+    fig.tight_layout()
+    return fig
+
+
+def real_and_sampled_2d(
+    x: np.ndarray, y: np.ndarray, samples: dict[int, np.ndarray], names: Sequence[str] = ("class 0", "class 1")
+) -> plt.Figure:
+    """Real 2-D points (dots) overlaid with points sampled from a generative model (crosses), per class."""
+    fig, ax = plt.subplots(figsize=(5.6, 4.8))
+    _scatter_classes(ax, x, y, [f"{name}, real" for name in names])
+    for k, drawn in samples.items():
+        ax.scatter(*drawn.T, s=22, marker="x", lw=1.1, color=_CLASS_COLOURS[k], alpha=0.9, label=f"{names[k]}, sampled")
+    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    _finish_2d(ax, "Real points and points sampled from Naive Bayes")
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(curve: object, title: str | None = None) -> plt.Figure:
+    """Test accuracy against training-set size (log scale): mean and standard deviation over seeds, per model.
+
+    ``curve`` is a ``gmtutor.classifiers.LearningCurve``. Dotted lines mark each model's
+    accuracy on the largest training set.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for i, (name, accuracy) in enumerate(curve.accuracy.items()):
+        mean, std = accuracy.mean(axis=0), accuracy.std(axis=0)
+        ax.errorbar(curve.sizes, mean, yerr=std, marker="o", ms=5, capsize=3, color=f"C{i}", label=name)
+        ax.axhline(mean[-1], color=f"C{i}", ls=":", lw=1)
+        ax.annotate(
+            f"{mean[-1]:.3f}",
+            (curve.sizes[-1], mean[-1]),
+            xytext=(0, 5),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=f"C{i}",
+        )
+    ax.set_xscale("log")
+    ax.margins(y=0.08)
+    ax.set_xticks(curve.sizes, [f"{s:,}" for s in curve.sizes], fontsize=8)
+    ax.minorticks_off()
+    ax.set_xlabel("training images (log scale, the same number per digit)")
+    ax.set_ylabel("test accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title(title or "Few samples vs many: accuracy against training-set size")
+    fig.tight_layout()
+    return fig
+
+
+def unseen_class_2d(
+    x: np.ndarray,
+    y: np.ndarray,
+    newcomers: np.ndarray,
+    nb: object,
+    lr: object,
+    names: Sequence[str] = ("class 0", "class 1"),
+    newcomer_name: str = "newcomers",
+) -> plt.Figure:
+    """A class never seen in training, in 2-D. Left: logistic regression's confidence max p(y | x).
+    Right: Naive Bayes's log p(x). The newcomers are drawn as triangles."""
+    from matplotlib.ticker import MaxNLocator
+
+    xx, yy, grid = _grid_2d(np.concatenate([x, newcomers]))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharex=True, sharey=True)
+    confidence = lr.predict_proba(grid).max(axis=1).reshape(xx.shape)
+    log_px = nb.log_prob(grid).reshape(xx.shape)
+    floor = np.percentile(nb.log_prob(x), 1) - 12  # darker than this reads as "very unlikely"
+    fields = [
+        (
+            confidence,
+            np.linspace(0.5, 1, 11),
+            "viridis",
+            "confidence $\\max_y p(y \\mid x)$",
+            "Logistic regression: how sure it is",
+        ),
+        (
+            np.maximum(log_px, floor),
+            MaxNLocator(12).tick_values(floor, log_px.max()),
+            "magma",
+            "$\\log p(x)$ (clipped below)",
+            "Naive Bayes: how likely $x$ is",
+        ),
+    ]
+    for ax, (field, levels, cmap, label, title) in zip(axes, fields, strict=True):
+        shading = ax.contourf(xx, yy, field, levels=levels, cmap=cmap, alpha=0.8)
+        fig.colorbar(shading, ax=ax, shrink=0.8, label=label)
+        _scatter_classes(ax, x, y, names, linewidths=0.3)
+        ax.scatter(
+            *newcomers.T,
+            s=34,
+            marker="^",
+            color="black",
+            edgecolors="white",
+            linewidths=0.7,
+            label=f"{newcomer_name} (never seen)",
+        )
+        ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+        _finish_2d(ax, title)
+    fig.tight_layout()
+    return fig
+
+
+def newcomer_verdicts(images: torch.Tensor, result: object, title: str | None = None) -> plt.Figure:
+    """Unseen-class images, each captioned with logistic regression's label and confidence and with
+    Naive Bayes's log p(x). ``result`` is a ``gmtutor.novelty.UnseenClass`` whose models saw none of them."""
+    x = as_images(images).reshape(len(images), -1).numpy()
+    labels = result.lr.predict(x)
+    confidence = result.lr.predict_proba(x).max(axis=1)
+    log_px = result.nb.log_prob(x)
+    fig, axes = plt.subplots(1, len(x), figsize=(1.3 * len(x), 2.2))
+    for ax, image, label, conf, lp in zip(np.atleast_1d(axes), x, labels, confidence, log_px, strict=True):
+        ax.imshow(1 - image.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"LR: {label} ({conf:.0%})\nNB: {lp:.0f}", fontsize=9, color="black")
+    median_seen = np.median(result.nb_log_prob_seen)
+    fig.suptitle(
+        f"{title or 'Digits the models never saw'}: LR's label (confidence), NB's log p(x) "
+        f"(median for the digits it was trained on: {median_seen:.0f})",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def unseen_class_scores(result: object, seen_name: str = "seen", unseen_name: str = "unseen") -> plt.Figure:
+    """Histograms of Naive Bayes's log p(x) and logistic regression's confidence for seen and unseen inputs,
+    with the ROC AUC of each. ``result`` is a ``gmtutor.novelty.UnseenClass``."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 3.6))
+    seen, unseen = result.nb_log_prob_seen, result.nb_log_prob_unseen
+    low = np.percentile(np.concatenate([seen, unseen]), 2)
+    bins = np.linspace(low, max(seen.max(), unseen.max()), 40)
+    for values, name, colour in ((seen, seen_name, "tab:blue"), (unseen, unseen_name, _NEWCOMER_COLOUR)):
+        left.hist(np.clip(values, low, None), bins=bins, alpha=0.6, color=colour, label=name)
+    left.set_xlabel(f"Naive Bayes $\\log p(x)$ (values below {low:.0f} put in the first bin)")
+    left.set_title(f"Naive Bayes: ROC AUC {result.nb_auc:.3f}", fontsize=11)
+    bins = np.linspace(0.5, 1, 26)
+    for values, name, colour in (
+        (result.lr_confidence_seen, seen_name, "tab:blue"),
+        (result.lr_confidence_unseen, unseen_name, _NEWCOMER_COLOUR),
+    ):
+        right.hist(values, bins=bins, alpha=0.6, color=colour, label=name)
+    right.set_xlabel("logistic regression confidence $\\max_y p(y \\mid x)$")
+    right.set_title(f"Logistic regression: ROC AUC {result.lr_auc:.3f}", fontsize=11)
+    for ax in (left, right):
+        ax.set_ylabel("test images")
+        ax.legend(fontsize=9)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def unseen_digit_aucs(table: object) -> plt.Figure:
+    """Mean ROC AUC of each model for each digit in the newcomer's role (averaged over the seen pairs).
+
+    ``table`` is a ``gmtutor.novelty.UnseenClassTable``.
+    """
+    digits, nb, lr = table.by_unseen_digit()
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    width = 0.38
+    ax.bar(
+        digits - width / 2, nb, width, color="C0", label=f"Naive Bayes $\\log p(x)$ (mean {table.nb_auc.mean():.2f})"
+    )
+    ax.bar(digits + width / 2, lr, width, color="C1", label=f"LR confidence (mean {table.lr_auc.mean():.2f})")
+    ax.axhline(0.5, color="black", lw=1, ls="--", label="a coin (0.5)")
+    ax.set_xticks(digits)
+    ax.set_xlabel("the digit the models never saw")
+    ax.set_ylabel("ROC AUC, seen vs unseen")
+    ax.set_ylim(0, 1.25)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper center", ncol=3, framealpha=0.95)
+    pairs = len(np.unique(table.seen, axis=0))
+    ax.set_title(f"Spotting the newcomer: {len(table.unseen)} experiments ({pairs} seen pairs)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def class_parameter_images(nb: object, lr: object | None = None) -> plt.Figure:
+    """One column per class: Naive Bayes's mean image and variance image, and (given ``lr``) logistic
+    regression's weight image (red: evidence for the class, blue: against)."""
+    rows = [("NB mean $\\mu_y$", nb.means_, "gray_r", 0.0, 1.0)]
+    rows.append(("NB variance $\\sigma^2_y$", nb.variances_, "viridis", 0.0, float(nb.variances_.max())))
+    if lr is not None:
+        limit = float(np.abs(lr.coef_).max())
+        rows.append(("LR weights $w_y$", lr.coef_, "RdBu_r", -limit, limit))
+    n = len(nb.classes_)
+    fig, axes = plt.subplots(
+        len(rows), n, figsize=(0.95 * n + 1.3, 1.0 * len(rows) + 0.4), squeeze=False, layout="constrained"
+    )
+    for r, (name, values, cmap, low, high) in enumerate(rows):
+        for k in range(n):
+            ax = axes[r, k]
+            shown = ax.imshow(values[k].reshape(28, 28), cmap=cmap, vmin=low, vmax=high)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(str(nb.classes_[k]), fontsize=10)
+        axes[r, 0].set_ylabel(name, fontsize=9)
+        fig.colorbar(shown, ax=axes[r, :].tolist(), shrink=0.9, pad=0.01, aspect=8)
+    return fig
+
+
+def naive_bayes_samples(nb: object, per_class: int = 10, seed: int = 0, title: str | None = None) -> plt.Figure:
+    """Images drawn from a Gaussian Naive Bayes fitted on pixels: one row per class, clipped to [0, 1]."""
+    rows = [nb.sample(label, per_class, seed=seed + k) for k, label in enumerate(nb.classes_)]
+    images = torch.from_numpy(np.clip(np.concatenate(rows), 0, 1)).float()
+    return show_images(images, ncol=per_class, title=title, row_labels=[str(c) for c in nb.classes_])
