@@ -8,13 +8,14 @@ images = gm.as_images(data.x_train[:64])
 from gmtutor.checkpoint import CheckpointError, load, save
 from gmtutor.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
 from gmtutor.models import VAE, GaussianNB, kl_divergence
+from gmtutor.recipes import RECIPES, recipe
 from gmtutor.runtime import cache_dir, device, environment_report, quick, seed_everything
-from gmtutor.train import History, evaluate, fit
+from gmtutor.train import History, average_loss, fit
 
 __version__ = "0.1.0"
 
-# matplotlib (plot) and scikit-learn (classifiers, novelty) load only when wanted
-_LAZY_MODULES = {"plot", "classifiers", "novelty", "toy"}
+# matplotlib (plot), ipywidgets (widgets) and scikit-learn (classifiers, novelty, evaluate) load only when wanted
+_LAZY_MODULES = {"plot", "widgets", "classifiers", "novelty", "toy", "evaluate", "latent"}
 
 
 def __getattr__(name: str):
@@ -27,11 +28,13 @@ def __getattr__(name: str):
 
 __all__ = [
     "MNIST",
+    "RECIPES",
+    "recipe",
     "VAE",
     "CheckpointError",
     "GaussianNB",
     "History",
-    "evaluate",
+    "average_loss",
     "fit",
     "kl_divergence",
     "load",

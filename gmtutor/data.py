@@ -99,6 +99,13 @@ class MNIST:
     def __repr__(self) -> str:
         return f"MNIST({self.describe()})"
 
+    def subset(self, n_train: int, n_test: int | None = None) -> MNIST:
+        """The first ``n_train`` training and ``n_test`` test images (all test images if None)."""
+        n_test = len(self.x_test) if n_test is None else n_test
+        return MNIST(
+            self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test], self.y_test[:n_test], self.source
+        )
+
 
 def as_images(x: torch.Tensor) -> torch.Tensor:
     """Turn uint8 pixels (N, 28, 28), (N, 784) or (N, 1, 28, 28) into floats in [0, 1], shaped (N, 1, 28, 28).
@@ -357,7 +364,7 @@ def load_mnist(source: str = "auto", root: str | os.PathLike | None = None) -> M
             _download_failed = True
             warnings.warn(
                 f"Full MNIST is not in {folder} and could not be downloaded "
-                f"({str(err).splitlines()[0]}), so the embedded subset of 5,000 real MNIST "
+                f"({str(err).splitlines()[0].rstrip(':')}), so the embedded subset of 5,000 real MNIST "
                 "images is used instead. To get the full set, run `gmtutor data download` "
                 "when online, or set GMTUTOR_DATA=embedded to skip this attempt.",
                 EmbeddedFallbackWarning,

@@ -57,6 +57,48 @@ def digits_by_class(x: torch.Tensor, y: torch.Tensor, per_class: int = 10, title
     return show_images(torch.cat(rows), ncol=per_class, title=title, row_labels=[str(d) for d in range(10)])
 
 
+def loss_curves(histories: dict[str, object], parts: Sequence[str], title: str | None = None) -> plt.Figure:
+    """One panel per loss part, training (solid) and test (dashed) per epoch, one colour per named run."""
+    fig, axes = plt.subplots(1, len(parts), figsize=(4.2 * len(parts), 3.2), squeeze=False)
+    for ax, part in zip(axes[0], parts, strict=True):
+        for i, (name, history) in enumerate(histories.items()):
+            epochs = history["epoch"]
+            ax.plot(epochs, history[part], color=f"C{i}", label=f"{name} train")
+            if f"test_{part}" in history.keys():
+                ax.plot(epochs, history[f"test_{part}"], color=f"C{i}", linestyle="--", label=f"{name} test")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"{part} (nats per image)")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, title: str | None = None, ax: plt.Axes | None = None):
+    """2-d codes as points coloured by digit, with a legend of the ten digits."""
+    codes, labels = codes.detach().cpu().numpy(), labels.detach().cpu().numpy()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 5))
+    for digit in range(10):
+        chosen = labels == digit
+        ax.scatter(codes[chosen, 0], codes[chosen, 1], s=6, alpha=0.7, color=plt.cm.tab10(digit), label=str(digit))
+    ax.legend(markerscale=3, fontsize=8, title="digit", loc="upper right", framealpha=0.8)
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_aspect("equal", adjustable="datalim")
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def image_rows(rows: dict[str, torch.Tensor], title: str | None = None, scale: float = 0.6) -> plt.Figure:
+    """Named rows of images of equal length, e.g. {"original": x, "reconstruction": x_hat}."""
+    ncol = len(next(iter(rows.values())))
+    return show_images(torch.cat(list(rows.values())), ncol=ncol, title=title, row_labels=list(rows), scale=scale)
+
+
 # --------------------------------------------------------------------------- notebook 01: generative vs discriminative
 
 _CLASS_COLOURS = ("tab:blue", "tab:orange")
@@ -344,3 +386,89 @@ def naive_bayes_samples(nb: object, per_class: int = 10, seed: int = 0, title: s
     rows = [nb.sample(label, per_class, seed=seed + k) for k, label in enumerate(nb.classes_)]
     images = torch.from_numpy(np.clip(np.concatenate(rows), 0, 1)).float()
     return show_images(images, ncol=per_class, title=title, row_labels=[str(c) for c in nb.classes_])
+
+
+def pair_canvas(
+    images: torch.Tensor, pairs: Sequence[tuple[int, int]], alphas: Sequence[float], panels: int = 3, title: str = ""
+) -> plt.Figure:
+    """The 45-pair canvas: one row per digit pair (a -> b), one column per alpha, split into side-by-side panels."""
+    n_pairs, n_alphas = images.shape[:2]
+    per_panel = -(-n_pairs // panels)
+    fig, axes = plt.subplots(1, panels, figsize=(panels * (0.42 * n_alphas + 0.5), 0.42 * per_panel + 0.8))
+    for p, ax in enumerate(np.atleast_1d(axes)):
+        rows = slice(p * per_panel, min((p + 1) * per_panel, n_pairs))
+        labels = [f"{a} → {b}" for a, b in pairs[rows]]
+        show_images(images[rows].reshape(-1, 1, 28, 28), ncol=n_alphas, row_labels=labels, ax=ax)
+        step = ax.get_xlim()[1] / n_alphas
+        ax.set_xticks([step * (i + 0.5) for i in range(n_alphas)], [f"{a:g}" for a in alphas], fontsize=7)
+        ax.tick_params(bottom=False)
+        ax.set_xlabel("alpha")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def alpha_sweep(
+    images: torch.Tensor,
+    alphas: Sequence[float],
+    probabilities: torch.Tensor,
+    digits: Sequence[int],
+    title: str = "",
+) -> plt.Figure:
+    """Images decoded along alpha (top) and the classifier's probability of chosen digits against alpha (bottom)."""
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(max(7.0, 0.5 * len(alphas)), 4.6), gridspec_kw={"height_ratios": [1, 2.2]}
+    )
+    show_images(images, ncol=len(alphas), ax=top)
+    step = top.get_xlim()[1] / len(alphas)
+    top.set_xticks([step * (i + 0.5) for i in range(len(alphas))], [f"{a:g}" for a in alphas], fontsize=7)
+    top.tick_params(bottom=False)
+    for digit in digits:
+        bottom.plot(
+            alphas, probabilities[:, digit], marker="o", markersize=3, color=plt.cm.tab10(digit), label=str(digit)
+        )
+    bottom.set_xlabel("alpha")
+    bottom.set_ylabel("classifier probability")
+    bottom.set_ylim(-0.03, 1.03)
+    bottom.set_xlim(min(alphas), max(alphas))
+    bottom.grid(alpha=0.3)
+    bottom.legend(title="digit", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_animation(
+    images: torch.Tensor, alphas: Sequence[float], probabilities: torch.Tensor, title: str = "", interval: int = 120
+):
+    """An animation of the alpha sweep (image and classifier bars per frame), for pages without a kernel.
+
+    Returns a ``matplotlib.animation.FuncAnimation``; ``.to_jshtml()`` embeds it in a notebook.
+    """
+    from matplotlib import animation
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6.0, 2.8), dpi=72, gridspec_kw={"width_ratios": [1, 1.4]})
+    picture = left.imshow(1.0 - as_images(images[:1])[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+    left.set_xticks([])
+    left.set_yticks([])
+    bars = right.bar(range(10), probabilities[0].numpy(), color=[plt.cm.tab10(d) for d in range(10)])
+    right.set_ylim(0, 1)
+    right.set_xticks(range(10))
+    right.set_xlabel("digit")
+    right.set_ylabel("p(digit)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+
+    def draw(frame: int):
+        picture.set_data(1.0 - as_images(images[frame : frame + 1])[0, 0].numpy())
+        left.set_title(f"alpha = {alphas[frame]:+.2f}")
+        for bar, p in zip(bars, probabilities[frame].tolist(), strict=True):
+            bar.set_height(p)
+        return [picture, *bars]
+
+    movie = animation.FuncAnimation(fig, draw, frames=len(alphas), interval=interval, blit=False)
+    plt.close(fig)
+    return movie

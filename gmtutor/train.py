@@ -84,7 +84,7 @@ def _autocast(device: torch.device, amp: bool):
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
+def average_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
     """Mean of each part of ``model.loss`` over ``images`` (uint8 or float), in eval mode."""
     was_training = model.training
     model.eval()
@@ -158,7 +158,7 @@ def fit(
         seconds = time.perf_counter() - start
         record = {"epoch": epoch, **{k: float(v) / steps_per_epoch for k, v in sums.items()}, "seconds": seconds}
         if test_images is not None:
-            record.update({f"test_{k}": v for k, v in evaluate(model, test_images).items()})
+            record.update({f"test_{k}": v for k, v in average_loss(model, test_images).items()})
         history.epochs.append(record)
         if not all(math.isfinite(v) for v in record.values()):
             bar.close()

@@ -19,6 +19,20 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0).sum(dim=-1)
 
 
+def kl_monte_carlo(
+    mu: float, sigma: float, n_samples: int = 100_000, generator: torch.Generator | None = None
+) -> tuple[float, float]:
+    """Monte Carlo estimate of KL( N(mu, sigma^2) || N(0, 1) ) and its standard error.
+
+    KL = E_q[ log q(z) - log p(z) ]: draw z from q and average the log ratio.
+    """
+    z = mu + sigma * torch.randn(n_samples, generator=generator, dtype=torch.float64)
+    q = torch.distributions.Normal(torch.tensor(mu, dtype=torch.float64), torch.tensor(sigma, dtype=torch.float64))
+    p = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+    log_ratio = q.log_prob(z) - p.log_prob(z)
+    return log_ratio.mean().item(), log_ratio.std().item() / n_samples**0.5
+
+
 def mlp(sizes: Sequence[int]) -> nn.Sequential:
     """Linear layers of the given sizes with ReLU between them (none after the last)."""
     layers: list[nn.Module] = []
