@@ -15,7 +15,7 @@ from gmtutor.train import History, average_loss, fit
 __version__ = "0.1.0"
 
 # matplotlib (plot), ipywidgets (widgets) and scikit-learn (classifiers, novelty, evaluate) load only when wanted
-_LAZY_MODULES = {"plot", "widgets", "classifiers", "novelty", "toy", "evaluate", "latent"}
+_LAZY_MODULES = {"plot", "widgets", "classifiers", "novelty", "toy", "evaluate", "latent", "zoo"}
 
 
 def __getattr__(name: str):

@@ -51,6 +51,10 @@ def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | N
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
+    try:  # never write a file that load() would refuse
+        torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise TypeError(f"config and metadata must be plain numbers, strings, lists and dicts: {err}") from None
     write_atomically(path, buffer.getvalue())
     return path
 

@@ -1,4 +1,4 @@
-"""The `gmtutor` command: `gmtutor data download`, `gmtutor data info`."""
+"""The `gmtutor` command: data, train, cache and course subcommands (`gmtutor --help`)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,58 @@ def _data_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from gmtutor import zoo
+    from gmtutor.data import load_mnist
+
+    changes = {"epochs": args.epochs} if args.epochs else {}
+    data = load_mnist(args.data)
+    print(f"Training {args.model} on {data.describe()}")
+    model = zoo.get(args.model, data, retrain=args.retrain, **changes)
+    final = ", ".join(f"{k} {v:.4g}" for k, v in model.metadata["final"].items())
+    print(f"{args.model}: {final}")
+    print(f"cached in {zoo.checkpoint_path(zoo.recipe(args.model), data).parent}")
+    return 0
+
+
+def _cache_list(_args: argparse.Namespace) -> int:
+    from gmtutor import zoo
+
+    entries = zoo.cached()
+    if not entries:
+        print(f"no trained models in {zoo.checkpoint_dir()}")
+        return 0
+    print(f"{zoo.checkpoint_dir()}:")
+    for entry in entries:
+        final = ", ".join(f"{k} {v:.4g}" for k, v in entry.get("final", {}).items() if k != "seconds")
+        size = entry["bytes"] / 1e6
+        described = f"{entry['recipe']:<8} {entry.get('data', '?'):<9} {entry.get('mode', '?'):<6}"
+        print(f"  {entry['file'].name:<48} {size:6.1f} MB  {described} {final}")
+    return 0
+
+
+def _cache_clear(_args: argparse.Namespace) -> int:
+    from gmtutor import zoo
+
+    print(f"removed {zoo.clear()} file(s) from {zoo.checkpoint_dir()}")
+    return 0
+
+
+def _course(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gmtutor.course import run_course
+
+    out = Path(args.out)
+    runs = run_course(out, quick=args.quick)
+    print(f"\n{'notebook':<40} {'seconds':>8}")
+    for run in runs:
+        print(f"{run.name:<40} {run.seconds:8.1f}")
+    print(f"{'total':<40} {sum(r.seconds for r in runs):8.1f}")
+    print(f"executed notebooks are in {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gmtutor", description="Helpers for the gmtutor course.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,17 +95,37 @@ def build_parser() -> argparse.ArgumentParser:
     info = data_commands.add_parser("info", help="where the data is and which source the notebooks will use")
     info.add_argument("--root", default=None, help="folder to look in (default: data/mnist or GMTUTOR_DATA_DIR)")
     info.set_defaults(run=_data_info)
+
+    from gmtutor.recipes import RECIPES
+
+    train = commands.add_parser("train", help="train a course model into the cache (or load it if cached)")
+    train.add_argument("model", choices=sorted(RECIPES), help="which model")
+    train.add_argument("--epochs", type=int, default=None, help="override the recipe's number of epochs")
+    train.add_argument("--data", choices=["auto", "mnist", "embedded"], default="auto", help="which MNIST")
+    train.add_argument("--retrain", action="store_true", help="train even if a cached model exists")
+    train.set_defaults(run=_train)
+
+    cache = commands.add_parser("cache", help="see or empty the trained-model cache")
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True)
+    cache_commands.add_parser("list", help="cached models, their size and final metrics").set_defaults(run=_cache_list)
+    cache_commands.add_parser("clear", help="delete every cached model").set_defaults(run=_cache_clear)
+
+    course = commands.add_parser("course", help="execute every notebook in order and time each one")
+    course.add_argument("--quick", action="store_true", help="tiny training runs (as the tests use)")
+    course.add_argument("--out", default="course-run", help="folder for the executed notebooks (default: course-run)")
+    course.set_defaults(run=_course)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    from gmtutor.course import NotebookFailed
     from gmtutor.data import DownloadError, MNISTFileError
 
     try:
         return args.run(args)
-    except (DownloadError, MNISTFileError, ValueError, ModuleNotFoundError) as err:
+    except (DownloadError, MNISTFileError, NotebookFailed, FileNotFoundError, ValueError, ModuleNotFoundError) as err:
         print(f"gmtutor: error: {err}", file=sys.stderr)
         return 1
 

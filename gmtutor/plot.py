@@ -472,3 +472,31 @@ def sweep_animation(
     movie = animation.FuncAnimation(fig, draw, frames=len(alphas), interval=interval, blit=False)
     plt.close(fig)
     return movie
+
+
+def transfer_matrix(rates: torch.Tensor, title: str = "") -> plt.Figure:
+    """A 10 x 10 heat map of axis-transfer rates: row b (from), column a (to), the diagonal left blank."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    shown = ax.imshow(rates.numpy(), cmap="viridis", vmin=0, vmax=1)
+    for b in range(rates.shape[0]):
+        for a in range(rates.shape[1]):
+            if b != a:
+                value = float(rates[b, a])
+                ax.text(
+                    a,
+                    b,
+                    f"{value:.0%}"[:-1],
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black" if value > 0.6 else "white",
+                )
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("to digit a")
+    ax.set_ylabel("from digit b")
+    fig.colorbar(shown, ax=ax, label="share labelled a", fraction=0.046)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -69,3 +69,9 @@ def test_missing_file(tmp_path):
 def test_only_course_models_can_be_saved(tmp_path):
     with pytest.raises(TypeError, match="config"):
         gm.save(torch.nn.Linear(2, 2), tmp_path / "x.pt")
+
+
+def test_metadata_that_could_not_be_loaded_is_refused(tmp_path):
+    with pytest.raises(TypeError, match="plain numbers"):
+        gm.save(trained_vae(), tmp_path / "x.pt", metadata={"version": torch.__version__})
+    assert list(tmp_path.iterdir()) == []
