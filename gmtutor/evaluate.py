@@ -1,0 +1,168 @@
+"""Test-set metrics: a digit classifier that scores generated images, and probes of learned features.
+
+``digit_classifier(data)`` is logistic regression on raw pixels, fitted once per data set and
+kept in memory; it labels any float images, real or generated. ``probe_features`` measures how
+much class information a representation holds: the test accuracy of a 1-nearest-neighbour and a
+logistic-regression classifier trained on it (the protocol of the BiGAN paper's Table 1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from gmtutor.data import MNIST, as_images
+from gmtutor.latent import decode_all, encode_all
+
+N_CLASSES = 10
+
+
+def _flat(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Images (any form ``as_images`` takes) as float32 rows of 784 pixels in [0, 1]."""
+    images = as_images(torch.as_tensor(x).detach().cpu())
+    return images.reshape(len(images), -1).float().numpy()
+
+
+def _one_blas_thread():
+    """On problems this small, BLAS threads fight scikit-learn's own threads; one BLAS thread is faster."""
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def logistic_regression(features: np.ndarray, labels: np.ndarray, max_iter: int = 500) -> Pipeline:
+    """Standardised features, then multinomial logistic regression (L2, C = 1) fitted by L-BFGS.
+
+    ``max_iter`` is a time budget, so scikit-learn's convergence warning is not shown.
+    """
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
+    with warnings.catch_warnings(), _one_blas_thread():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(np.asarray(features, dtype=np.float32), np.asarray(labels))
+    return model
+
+
+class DigitClassifier:
+    """A fitted digit classifier on pixels: ``predict_proba(images)`` (N, 10) and ``predict(images)`` (N,)."""
+
+    def __init__(self, model: Pipeline, source: str):
+        self.model = model
+        self.source = source
+
+    def predict_proba(self, images: torch.Tensor) -> torch.Tensor:
+        """Probabilities of digits 0-9 for images (float in [0, 1] or uint8), as a float32 tensor (N, 10)."""
+        with _one_blas_thread():
+            return torch.from_numpy(self.model.predict_proba(_flat(images)).astype(np.float32))
+
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        """The most probable digit of each image, as int64 labels (N,)."""
+        return self.predict_proba(images).argmax(dim=1)
+
+    def accuracy(self, images: torch.Tensor, labels: torch.Tensor) -> float:
+        """Fraction of ``images`` labelled as ``labels``."""
+        return float((self.predict(images) == torch.as_tensor(labels).cpu()).float().mean())
+
+    def __repr__(self) -> str:
+        return f"DigitClassifier(logistic regression on pixels, fitted on {self.source})"
+
+
+_CLASSIFIERS: dict[tuple[str, int], DigitClassifier] = {}
+
+
+def digit_classifier(data: MNIST) -> DigitClassifier:
+    """Logistic regression on the pixels of ``data``'s training set, fitted on first use and cached in memory.
+
+    The cache key is the data's source and training-set size, so the embedded subset and full
+    MNIST each get their own classifier.
+    """
+    key = (data.source, len(data.x_train))
+    if key not in _CLASSIFIERS:
+        model = logistic_regression(_flat(data.x_train), data.y_train.numpy())
+        _CLASSIFIERS[key] = DigitClassifier(model, f"{data.describe()}")
+    return _CLASSIFIERS[key]
+
+
+def reconstruct_images(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """``model.decode(model.encode(x))`` for images (uint8 or float), in eval mode; floats (N, 1, 28, 28) on the CPU."""
+    return decode_all(model, encode_all(model, images))
+
+
+def class_keeping_rate(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, classifier: DigitClassifier
+) -> float:
+    """Fraction of images x whose reconstruction decode(encode(x)) the classifier labels with x's true label."""
+    return classifier.accuracy(reconstruct_images(model, images), labels)
+
+
+def class_histogram(images: torch.Tensor, classifier: DigitClassifier) -> torch.Tensor:
+    """Fraction of ``images`` the classifier calls each digit 0-9: a check that samples cover every class."""
+    counts = torch.bincount(classifier.predict(images), minlength=N_CLASSES).float()
+    return counts / counts.sum()
+
+
+def probe_features(
+    train_features: torch.Tensor | np.ndarray,
+    train_labels: torch.Tensor | np.ndarray,
+    test_features: torch.Tensor | np.ndarray,
+    test_labels: torch.Tensor | np.ndarray,
+) -> dict[str, float]:
+    """Test accuracy of two classifiers trained on features: ``1-NN`` (Euclidean) and ``logistic regression``."""
+    x_train, x_test = (np.asarray(torch.as_tensor(f).float().flatten(1)) for f in (train_features, test_features))
+    y_train, y_test = np.asarray(train_labels), np.asarray(test_labels)
+    with _one_blas_thread():
+        nearest = KNeighborsClassifier(n_neighbors=1).fit(x_train, y_train)
+        nn_accuracy = float(np.mean(nearest.predict(x_test) == y_test))
+        linear = logistic_regression(x_train, y_train)
+        lr_accuracy = float(np.mean(linear.predict(x_test) == y_test))
+    return {"1-NN": nn_accuracy, "logistic regression": lr_accuracy}
+
+
+def probe_encoder(model: nn.Module, data: MNIST) -> dict[str, float]:
+    """``probe_features`` on the codes ``model.encode`` gives the training and test images of ``data``."""
+    return probe_features(encode_all(model, data.x_train), data.y_train, encode_all(model, data.x_test), data.y_test)
+
+
+def probe_pixels(data: MNIST) -> dict[str, float]:
+    """``probe_features`` on raw pixels: the baseline any learned representation is compared with."""
+    return probe_features(_flat(data.x_train), data.y_train, _flat(data.x_test), data.y_test)
+
+
+def axis_transfer_rates(model: nn.Module, data: MNIST, classifier: DigitClassifier, alpha: float = 1.0) -> torch.Tensor:
+    """How often moving a held-out digit along a class axis turns it into the target class.
+
+    For every ordered pair (b, a), b != a: encode the test digits of class b, add ``alpha`` times
+    the b -> a interpolation vector (centroids from the training set), decode, and classify. Entry
+    [b, a] of the returned 10 x 10 matrix is the fraction labelled a (the diagonal is NaN).
+    """
+    from gmtutor.latent import class_centroids, decode_all, encode_all
+
+    centroids = class_centroids(model, data.x_train, data.y_train)
+    codes = encode_all(model, data.x_test)
+    rates = torch.full((N_CLASSES, N_CLASSES), float("nan"))
+    for b in range(N_CLASSES):
+        source = codes[data.y_test == b]
+        targets = [a for a in range(N_CLASSES) if a != b]
+        moved = torch.cat([source + alpha * (centroids[a] - centroids[b]) for a in targets])
+        predicted = classifier.predict(decode_all(model, moved)).reshape(len(targets), len(source))
+        for row, a in enumerate(targets):
+            rates[b, a] = (predicted[row] == a).float().mean()
+    return rates
+
+
+def decoded_centroid_accuracy(model: nn.Module, data: MNIST, classifier: DigitClassifier) -> float:
+    """Fraction of the ten class centroids whose decoded image the classifier labels with their class."""
+    from gmtutor.latent import class_centroids, decode_all
+
+    centroids = class_centroids(model, data.x_train, data.y_train)
+    return classifier.accuracy(decode_all(model, centroids), torch.arange(N_CLASSES))

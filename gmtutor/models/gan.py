@@ -1,0 +1,333 @@
+"""Generative adversarial networks: the GAN (Goodfellow et al., 2014) and BiGAN (Donahue et al., 2017).
+
+Both use MLPs, a standard normal prior z ~ N(0, I) (the VAE's prior too), a generator whose
+pixels pass through a sigmoid (images in [0, 1], like the VAE's), and a discriminator that
+outputs a logit. They train through ``gmtutor.fit``: ``configure_optimizers`` gives Adam with
+beta1 = 0.5 to the discriminator and to the generator side, and ``train_step`` alternates one
+discriminator step and one generator step per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gmtutor.runtime import quick
+
+PIXELS = 28 * 28
+GENERATOR_LOSSES = ("non-saturating", "minimax")
+FULL_EPOCHS = 30
+
+
+def generator_net(latent_dim: int, hidden: Sequence[int]) -> nn.Sequential:
+    """z -> 784 pixel logits: Linear, BatchNorm, ReLU per hidden layer, then a linear layer."""
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip([latent_dim, *hidden[:-1]], hidden, strict=True):
+        layers += [nn.Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU()]
+    layers.append(nn.Linear(hidden[-1] if hidden else latent_dim, PIXELS))
+    return nn.Sequential(*layers)
+
+
+def encoder_net(hidden: Sequence[int], latent_dim: int) -> nn.Sequential:
+    """784 pixels -> z: Linear, BatchNorm, LeakyReLU(0.2) per hidden layer, then a linear layer (codes unbounded)."""
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip([PIXELS, *hidden[:-1]], hidden, strict=True):
+        layers += [nn.Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.LeakyReLU(0.2)]
+    layers.append(nn.Linear(hidden[-1] if hidden else PIXELS, latent_dim))
+    return nn.Sequential(*layers)
+
+
+def discriminator_net(
+    n_in: int, hidden: Sequence[int], dropout: float = 0.0, spectral: bool = True, n_out: int | None = 1
+) -> nn.Sequential:
+    """Linear, LeakyReLU(0.2) (and Dropout if ``dropout`` > 0) per hidden layer, then a linear layer to
+    ``n_out`` logits (none if ``n_out`` is None).
+
+    ``spectral`` wraps every linear layer in spectral normalisation (Miyato et al., 2018): each
+    layer's largest singular value is held at 1, which bounds how steeply D's verdict can change
+    with its input, so D cannot become arbitrarily sharp and G keeps getting useful gradients.
+    """
+
+    def linear(a: int, b: int) -> nn.Module:
+        layer = nn.Linear(a, b)
+        return nn.utils.parametrizations.spectral_norm(layer) if spectral else layer
+
+    layers: list[nn.Module] = []
+    for a, b in zip([n_in, *hidden[:-1]], hidden, strict=True):
+        layers += [linear(a, b), nn.LeakyReLU(0.2)]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    if n_out is not None:
+        layers.append(linear(hidden[-1] if hidden else n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
+    """-mean log D(real) - mean log(1 - D(fake)): minus the value function, which D maximises.
+
+    ``smoothing`` > 0 aims D at 1 - smoothing instead of 1 on real inputs (one-sided label smoothing).
+    """
+    real_logits, fake_logits = real_logits.float(), fake_logits.float()
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, 1.0 - smoothing))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real + fake
+
+
+def generator_loss(fake_logits: torch.Tensor, kind: str = "non-saturating") -> torch.Tensor:
+    """The generator's loss, from D's logits for its fakes.
+
+    ``"non-saturating"``: -mean log D(G(z)), steep while D still spots the fakes.
+    ``"minimax"``: mean log(1 - D(G(z))), the value function's own term, flat when D wins.
+    """
+    fake_logits = fake_logits.float()
+    if kind == "non-saturating":
+        return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    if kind == "minimax":
+        return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {kind!r}")
+
+
+def discriminator_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Fraction of real and fake inputs that D classifies correctly (real: logit > 0, fake: logit < 0)."""
+    correct = (real_logits > 0).float().sum() + (fake_logits < 0).float().sum()
+    return correct / (len(real_logits) + len(fake_logits))
+
+
+def _adam(parameters, lr: float) -> torch.optim.Adam:
+    return torch.optim.Adam(parameters, lr=lr, betas=(0.5, 0.999))
+
+
+def _d_report(d_loss: torch.Tensor, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+    real_logits, fake_logits = real_logits.detach().float(), fake_logits.detach().float()
+    return {
+        "d_loss": d_loss.detach(),
+        "d_acc": discriminator_accuracy(real_logits, fake_logits),
+        "d_real": torch.sigmoid(real_logits).mean(),
+        "d_fake": torch.sigmoid(fake_logits).mean(),
+    }
+
+
+class _Adversarial(nn.Module):
+    """What GAN and BiGAN share: the prior, the generator, sampling, and the training settings."""
+
+    latent_dim: int
+    generator: nn.Sequential
+
+    def _init_generator(self, latent_dim: int, hidden: Sequence[int], loss: str) -> None:
+        if latent_dim < 1:
+            raise ValueError(f"latent_dim must be at least 1, got {latent_dim}")
+        if loss not in GENERATOR_LOSSES:
+            raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {loss!r}")
+        self.latent_dim = int(latent_dim)
+        self.generator = generator_net(self.latent_dim, hidden)
+
+    def prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n codes from the prior z ~ N(0, I), on the model's device (drawn on ``generator``'s device if given)."""
+        device = next(self.parameters()).device
+        if generator is None:
+            return torch.randn(n, self.latent_dim, device=device)
+        return torch.randn(n, self.latent_dim, generator=generator, device=generator.device).to(device)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z): images in [0, 1], shaped (N, 1, 28, 28)."""
+        return torch.sigmoid(self.generator(z).float()).reshape(len(z), 1, 28, 28)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n new images: z from the prior, through G."""
+        return self.decode(self.prior(n, generator))
+
+    def training_settings(self) -> dict[str, Any]:
+        """Keyword arguments for ``gmtutor.fit`` that train this model well: Adam's lr 2e-4, batches of 64,
+        30 epochs (1 in quick mode)."""
+        return {"epochs": 1 if quick() else FULL_EPOCHS, "batch_size": 64, "lr": 2e-4}
+
+
+class GAN(_Adversarial):
+    """G(z) = sigmoid(MLP(z)) and D(x) = MLP(x) -> logit, trained with the non-saturating generator loss.
+
+    The defaults that work: spectral normalisation in D and one-sided label smoothing.
+    ``spectral_norm=False`` and ``generator_loss="minimax"`` exist to show what goes wrong without them.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 64,
+        hidden: Sequence[int] = (256, 512),
+        d_hidden: Sequence[int] = (512, 256),
+        spectral_norm: bool = True,
+        dropout: float = 0.0,
+        label_smoothing: float = 0.1,
+        generator_loss: str = "non-saturating",
+    ):
+        super().__init__()
+        self.config = {
+            "latent_dim": int(latent_dim),
+            "hidden": [int(h) for h in hidden],
+            "d_hidden": [int(h) for h in d_hidden],
+            "spectral_norm": bool(spectral_norm),
+            "dropout": float(dropout),
+            "label_smoothing": float(label_smoothing),
+            "generator_loss": str(generator_loss),
+        }
+        self._init_generator(latent_dim, hidden, generator_loss)
+        self.discriminator = discriminator_net(PIXELS, d_hidden, dropout, spectral_norm)
+
+    def discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        """D's logit that each image in x is real (pixels are mapped to [-1, 1] first)."""
+        return self.discriminator(x.reshape(len(x), PIXELS) * 2.0 - 1.0).squeeze(1)
+
+    def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
+        """[Adam for D, Adam for G], both with betas (0.5, 0.999)."""
+        return [_adam(self.discriminator.parameters(), lr), _adam(self.generator.parameters(), lr)]
+
+    def train_step(self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer]) -> dict[str, torch.Tensor]:
+        """One step of D on real images x and fresh fakes, then one step of G against the updated D."""
+        opt_d, opt_g = optimizers
+        z = self.prior(len(x))
+        with torch.no_grad():
+            fake = self.decode(z)
+        real_logits, fake_logits = self.discriminate(x), self.discriminate(fake)
+        d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+
+        self.discriminator.requires_grad_(False)  # G's step needs gradients through D, not for D
+        g_loss = generator_loss(self.discriminate(self.decode(z)), self.config["generator_loss"])
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        self.discriminator.requires_grad_(True)
+        return {**_d_report(d_loss, real_logits, fake_logits), "g_loss": g_loss.detach()}
+
+
+class BiGAN(_Adversarial):
+    """BiGAN: generator G(z), encoder E(x), and a discriminator D(x, z) on joint pairs.
+
+    D learns to tell (x, E(x)) for real x from (G(z), z) for z from the prior; G and E learn
+    together to fool it. The two joint distributions can only match when E inverts G, so E(x)
+    becomes a code for x: ``encode(x) = E(x)``, ``decode(z) = G(z)``, ``reconstruct(x) = G(E(x))``.
+    D reads x and z through separate layers (``d_hidden[0]`` units each) and then together.
+
+    ``reconstruction`` is an optional, non-BiGAN term: G and E also minimise ``reconstruction``
+    times the mean squared pixel error of G(E(x)) (the explicit cycle consistency of ALICE,
+    Li et al., 2017). It speeds up what the game does on its own, E inverting G; 0 gives the pure BiGAN.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 64,
+        hidden: Sequence[int] = (256, 512),
+        e_hidden: Sequence[int] = (512, 256),
+        d_hidden: Sequence[int] = (512, 512),
+        spectral_norm: bool = True,
+        dropout: float = 0.0,
+        label_smoothing: float = 0.1,
+        reconstruction: float = 1.0,
+        generator_loss: str = "non-saturating",
+    ):
+        super().__init__()
+        if not d_hidden:
+            raise ValueError("d_hidden needs at least one layer: it sets the width of D's x and z branches")
+        if reconstruction < 0:
+            raise ValueError(f"reconstruction must be >= 0 (0 is the pure BiGAN), got {reconstruction}")
+        self.config = {
+            "latent_dim": int(latent_dim),
+            "hidden": [int(h) for h in hidden],
+            "e_hidden": [int(h) for h in e_hidden],
+            "d_hidden": [int(h) for h in d_hidden],
+            "spectral_norm": bool(spectral_norm),
+            "dropout": float(dropout),
+            "label_smoothing": float(label_smoothing),
+            "reconstruction": float(reconstruction),
+            "generator_loss": str(generator_loss),
+        }
+        self._init_generator(latent_dim, hidden, generator_loss)
+        self.encoder = encoder_net(e_hidden, self.latent_dim)
+        width = int(d_hidden[0])
+        self.d_x = discriminator_net(PIXELS, [width], dropout, spectral_norm, n_out=None)
+        self.d_z = discriminator_net(self.latent_dim, [width], dropout, spectral_norm, n_out=None)
+        self.d_joint = discriminator_net(2 * width, d_hidden[1:], dropout, spectral_norm)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """E(x): codes of images x in [0, 1], shaped (N, latent_dim)."""
+        return self.encoder(x.reshape(len(x), PIXELS)).float()
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """G(E(x)): the generator's image of x's code."""
+        return self.decode(self.encode(x))
+
+    def discriminate(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """D's logit that each pair (x, z) is a real image with its code."""
+        hx = self.d_x(x.reshape(len(x), PIXELS) * 2.0 - 1.0)
+        return self.d_joint(torch.cat([hx, self.d_z(z)], dim=1)).squeeze(1)
+
+    def discriminator_parameters(self) -> list[nn.Parameter]:
+        return [*self.d_x.parameters(), *self.d_z.parameters(), *self.d_joint.parameters()]
+
+    def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
+        """[Adam for D, one Adam for G and E together], both with betas (0.5, 0.999)."""
+        return [
+            _adam(self.discriminator_parameters(), lr),
+            _adam([*self.generator.parameters(), *self.encoder.parameters()], lr),
+        ]
+
+    def train_step(self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer]) -> dict[str, torch.Tensor]:
+        """One step of D on (x, E(x)) against (G(z), z), then one step of G and E together."""
+        opt_d, opt_ge = optimizers
+        z = self.prior(len(x))
+        with torch.no_grad():
+            fake, code = self.decode(z), self.encode(x)
+        real_logits, fake_logits = self.discriminate(x, code), self.discriminate(fake, z)
+        d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+
+        discriminator = self.discriminator_parameters()
+        for p in discriminator:
+            p.requires_grad_(False)
+        code = self.encode(x)
+        # G and E swap D's labels (non-saturating for both): G wants (G(z), z) called real,
+        # E wants (x, E(x)) called fake; a negated logit is the logit of the other label.
+        kind = self.config["generator_loss"]
+        ge_loss = generator_loss(self.discriminate(self.decode(z), z), kind) + generator_loss(
+            -self.discriminate(x, code), kind
+        )
+        parts = {"ge_loss": ge_loss.detach()}
+        if self.config["reconstruction"] > 0:
+            mse = (self.decode(code) - x.float()).pow(2).mean()
+            ge_loss = ge_loss + self.config["reconstruction"] * mse
+            parts["recon_mse"] = mse.detach()
+        opt_ge.zero_grad(set_to_none=True)
+        ge_loss.backward()
+        opt_ge.step()
+        for p in discriminator:
+            p.requires_grad_(True)
+        return {**_d_report(d_loss, real_logits, fake_logits), **parts}
+
+
+class SampleSnapshots:
+    """An ``on_epoch_end`` callback for ``gmtutor.fit``: after each chosen epoch, decode the same codes ``z``.
+
+    ``snapshots[epoch]`` holds those images (on the CPU), to watch one generator learn from fixed
+    starting points.
+    """
+
+    def __init__(self, z: torch.Tensor, epochs: Sequence[int]):
+        self.z = z
+        self.epochs = set(epochs)
+        self.snapshots: dict[int, torch.Tensor] = {}
+
+    @torch.no_grad()
+    def __call__(self, epoch: int, model: nn.Module) -> None:
+        if epoch in self.epochs:
+            was_training = model.training
+            model.eval()
+            self.snapshots[epoch] = model.decode(self.z.to(next(model.parameters()).device)).cpu()
+            model.train(was_training)
