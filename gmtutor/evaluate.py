@@ -56,7 +56,7 @@ def logistic_regression(features: np.ndarray, labels: np.ndarray, max_iter: int 
 class DigitClassifier:
     """A fitted digit classifier on pixels: ``predict_proba(images)`` (N, 10) and ``predict(images)`` (N,)."""
 
-    def __init__(self, model: Pipeline, source: str):
+    def __init__(self, model: Pipeline | LogisticRegression, source: str):
         self.model = model
         self.source = source
 
@@ -80,15 +80,24 @@ class DigitClassifier:
 _CLASSIFIERS: dict[tuple[str, int], DigitClassifier] = {}
 
 
+# Chosen by 5-fold cross-validation on the embedded training set (C = 0.01, 0.03, 0.1, 0.3, 1:
+# accuracy 88.4, 89.8, 90.3, 90.2, 89.4%). Raw pixels, not standardised: standardising would let
+# the faint haze a decoder leaves in near-constant border pixels dominate its verdict.
+DIGIT_CLASSIFIER_C = 0.1
+
+
 def digit_classifier(data: MNIST) -> DigitClassifier:
-    """Logistic regression on the pixels of ``data``'s training set, fitted on first use and cached in memory.
+    """Logistic regression on the raw pixels of ``data``'s training set (L2, C = 0.1), fitted on first
+    use and cached in memory.
 
     The cache key is the data's source and training-set size, so the embedded subset and full
     MNIST each get their own classifier.
     """
     key = (data.source, len(data.x_train))
     if key not in _CLASSIFIERS:
-        model = logistic_regression(_flat(data.x_train), data.y_train.numpy())
+        from gmtutor.classifiers import fit_logistic_regression
+
+        model = fit_logistic_regression(_flat(data.x_train), data.y_train.numpy(), C=DIGIT_CLASSIFIER_C)
         _CLASSIFIERS[key] = DigitClassifier(model, f"{data.describe()}")
     return _CLASSIFIERS[key]
 
