@@ -416,18 +416,22 @@ def alpha_sweep(
     digits: Sequence[int],
     title: str = "",
 ) -> plt.Figure:
-    """Images decoded along alpha (top) and the classifier's probability of chosen digits against alpha (bottom)."""
+    """Images decoded along alpha (top; one row per image if ``images`` is (rows, alphas, 1, 28, 28))
+    and the classifier's probability of chosen digits against alpha (bottom)."""
+    rows = images.reshape(-1, len(alphas), 1, 28, 28)
     fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(max(7.0, 0.5 * len(alphas)), 4.6), gridspec_kw={"height_ratios": [1, 2.2]}
+        2,
+        1,
+        figsize=(max(7.0, 0.5 * len(alphas)), 3.4 + 0.55 * len(rows)),
+        gridspec_kw={"height_ratios": [0.55 * len(rows), 2.2]},
     )
-    show_images(images, ncol=len(alphas), ax=top)
+    show_images(rows.reshape(-1, 1, 28, 28), ncol=len(alphas), ax=top)
     step = top.get_xlim()[1] / len(alphas)
     top.set_xticks([step * (i + 0.5) for i in range(len(alphas))], [f"{a:g}" for a in alphas], fontsize=7)
     top.tick_params(bottom=False)
     for digit in digits:
-        bottom.plot(
-            alphas, probabilities[:, digit], marker="o", markersize=3, color=plt.cm.tab10(digit), label=str(digit)
-        )
+        style = {"marker": "o", "markersize": 3, "color": plt.cm.tab10(digit)}
+        bottom.plot(alphas, probabilities[:, digit], label=str(digit), **style)
     bottom.set_xlabel("alpha")
     bottom.set_ylabel("classifier probability")
     bottom.set_ylim(-0.03, 1.03)
@@ -498,5 +502,95 @@ def transfer_matrix(rates: torch.Tensor, title: str = "") -> plt.Figure:
     fig.colorbar(shown, ax=ax, label="share labelled a", fraction=0.046)
     if title:
         ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def adversarial_curves(histories: dict[str, object], title: str | None = None) -> plt.Figure:
+    """A GAN's training per epoch, one colour per named run: the discriminator's loss, the generator
+    side's loss (``g_loss`` or BiGAN's ``ge_loss``), and the discriminator's accuracy (chance: 0.5)."""
+    panels = [("d_loss", "discriminator loss"), ("g_loss", "generator loss"), ("d_acc", "discriminator accuracy")]
+    fig, axes = plt.subplots(1, 3, figsize=(12.6, 3.2))
+    for ax, (key, label) in zip(axes, panels, strict=True):
+        for i, (name, history) in enumerate(histories.items()):
+            part = "ge_loss" if key == "g_loss" and "ge_loss" in history.keys() else key
+            ax.plot(history["epoch"], history[part], color=f"C{i}", marker=".", label=name)
+        ax.set_xlabel("epoch")
+        ax.set_title(label if key != "g_loss" else "generator (and encoder) loss")
+        ax.grid(alpha=0.3)
+    axes[0].axhline(2 * np.log(2), color="grey", linestyle=":", label="2 log 2 (D cannot tell)")
+    axes[2].axhline(0.5, color="grey", linestyle=":", label="chance")
+    axes[2].set_ylim(0, 1.02)
+    axes[0].legend(fontsize=8)
+    axes[2].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def class_bars(histograms: dict[str, torch.Tensor], title: str | None = None) -> plt.Figure:
+    """Grouped bars: for each named set of images, the fraction a classifier calls each digit 0-9."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    width = 0.8 / len(histograms)
+    for i, (name, fractions) in enumerate(histograms.items()):
+        positions = np.arange(10) + (i - (len(histograms) - 1) / 2) * width
+        ax.bar(positions, torch.as_tensor(fractions).cpu().numpy(), width=width, color=f"C{i}", label=name)
+    ax.axhline(0.1, color="grey", linestyle=":", label="every digit equally often")
+    ax.set_xticks(range(10))
+    ax.set_xlabel("digit the classifier sees")
+    ax.set_ylabel("fraction of samples")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_bars(results: dict[str, dict[str, float]], title: str | None = None) -> plt.Figure:
+    """Grouped bars of test accuracy: ``results[features][classifier]``, e.g. {"pixels": {"1-NN": 0.9, ...}}."""
+    names = list(results)
+    classifiers = list(next(iter(results.values())))
+    fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2, 3.4))
+    width = 0.8 / len(classifiers)
+    for j, classifier in enumerate(classifiers):
+        positions = np.arange(len(names)) + (j - (len(classifiers) - 1) / 2) * width
+        values = [results[name][classifier] for name in names]
+        bars = ax.bar(positions, values, width=width, color=f"C{j}", label=classifier)
+        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=8, padding=2)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.08)
+    ax.legend(fontsize=8, loc="lower right")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def generator_loss_shapes() -> plt.Figure:
+    """The two generator losses against D(G(z)), and how steeply each falls (per unit of D's logit)."""
+    from gmtutor.models.gan import generator_loss
+
+    logits = torch.linspace(-7, 7, 400, requires_grad=True)
+    d = torch.sigmoid(logits).detach().numpy()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    for kind, color in (("minimax", "C3"), ("non-saturating", "C0")):
+        per_sample = [generator_loss(logit.reshape(1), kind) for logit in logits]
+        losses = torch.stack(per_sample)
+        (slopes,) = torch.autograd.grad(losses.sum(), logits)
+        label = r"minimax: $\log(1 - D(G(z)))$" if kind == "minimax" else r"non-saturating: $-\log D(G(z))$"
+        left.plot(d, losses.detach().numpy(), color=color, label=label)
+        right.plot(d, slopes.abs().numpy(), color=color, label=kind)
+    left.set_ylabel("generator loss (G minimises)")
+    right.set_ylabel("|d loss / d logit|")
+    for ax in (left, right):
+        ax.set_xscale("logit")
+        ax.set_xlabel("D(G(z)): how real D thinks a fake is")
+        ax.axvspan(1e-3, 0.1, color="grey", alpha=0.12)
+        ax.grid(alpha=0.3)
+    left.text(0.012, left.get_ylim()[1] * 0.8, "early training:\nD spots fakes", fontsize=8)
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
     fig.tight_layout()
     return fig
