@@ -37,6 +37,10 @@ def test_gan_shapes_and_ranges():
     assert gan.sample(7).shape == (7, 1, 28, 28)
     assert gan.prior(4).shape == (4, 8)
     assert gan.discriminate(torch.rand(6, 1, 28, 28)).shape == (6,)
+    assert any(isinstance(layer, torch.nn.BatchNorm1d) for layer in gan.generator)
+    plain = GAN(**SMALL, batch_norm=False, spectral_norm=False)
+    assert not any(isinstance(layer, torch.nn.BatchNorm1d) for layer in plain.generator)
+    assert len(gan.state_dict()) > len(plain.state_dict())  # spectral norm and batch norm keep extra state
 
 
 def test_bigan_shapes_and_ranges():

@@ -4,30 +4,30 @@ Both use MLPs, a standard normal prior z ~ N(0, I) (the VAE's prior too), a gene
 pixels pass through a sigmoid (images in [0, 1], like the VAE's), and a discriminator that
 outputs a logit. They train through ``gmtutor.fit``: ``configure_optimizers`` gives Adam with
 beta1 = 0.5 to the discriminator and to the generator side, and ``train_step`` alternates one
-discriminator step and one generator step per batch.
+discriminator step and one generator step per batch. The recipes ``gan`` and ``bigan``
+(``gmtutor.recipe``) hold the training settings that work: Adam's lr 2e-4, batches of 64, 30 epochs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gmtutor.runtime import quick
-
 PIXELS = 28 * 28
 GENERATOR_LOSSES = ("non-saturating", "minimax")
-FULL_EPOCHS = 30
 
 
-def generator_net(latent_dim: int, hidden: Sequence[int]) -> nn.Sequential:
-    """z -> 784 pixel logits: Linear, BatchNorm, ReLU per hidden layer, then a linear layer."""
+def generator_net(latent_dim: int, hidden: Sequence[int], batch_norm: bool = True) -> nn.Sequential:
+    """z -> 784 pixel logits: Linear, BatchNorm (if ``batch_norm``), ReLU per hidden layer, then a linear layer."""
     layers: list[nn.Module] = []
     for n_in, n_out in zip([latent_dim, *hidden[:-1]], hidden, strict=True):
-        layers += [nn.Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU()]
+        layers.append(nn.Linear(n_in, n_out))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(n_out))
+        layers.append(nn.ReLU())
     layers.append(nn.Linear(hidden[-1] if hidden else latent_dim, PIXELS))
     return nn.Sequential(*layers)
 
@@ -112,18 +112,18 @@ def _d_report(d_loss: torch.Tensor, real_logits: torch.Tensor, fake_logits: torc
 
 
 class _Adversarial(nn.Module):
-    """What GAN and BiGAN share: the prior, the generator, sampling, and the training settings."""
+    """What GAN and BiGAN share: the prior, the generator and sampling."""
 
     latent_dim: int
     generator: nn.Sequential
 
-    def _init_generator(self, latent_dim: int, hidden: Sequence[int], loss: str) -> None:
+    def _init_generator(self, latent_dim: int, hidden: Sequence[int], loss: str, batch_norm: bool = True) -> None:
         if latent_dim < 1:
             raise ValueError(f"latent_dim must be at least 1, got {latent_dim}")
         if loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {loss!r}")
         self.latent_dim = int(latent_dim)
-        self.generator = generator_net(self.latent_dim, hidden)
+        self.generator = generator_net(self.latent_dim, hidden, batch_norm)
 
     def prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n codes from the prior z ~ N(0, I), on the model's device (drawn on ``generator``'s device if given)."""
@@ -141,17 +141,13 @@ class _Adversarial(nn.Module):
         """n new images: z from the prior, through G."""
         return self.decode(self.prior(n, generator))
 
-    def training_settings(self) -> dict[str, Any]:
-        """Keyword arguments for ``gmtutor.fit`` that train this model well: Adam's lr 2e-4, batches of 64,
-        30 epochs (1 in quick mode)."""
-        return {"epochs": 1 if quick() else FULL_EPOCHS, "batch_size": 64, "lr": 2e-4}
-
 
 class GAN(_Adversarial):
     """G(z) = sigmoid(MLP(z)) and D(x) = MLP(x) -> logit, trained with the non-saturating generator loss.
 
-    The defaults that work: spectral normalisation in D and one-sided label smoothing.
-    ``spectral_norm=False`` and ``generator_loss="minimax"`` exist to show what goes wrong without them.
+    The defaults that work: batch norm in G, spectral normalisation in D, one-sided label smoothing.
+    ``batch_norm=False``, ``spectral_norm=False`` and ``generator_loss="minimax"`` exist to show what
+    goes wrong without them.
     """
 
     def __init__(
@@ -159,6 +155,7 @@ class GAN(_Adversarial):
         latent_dim: int = 64,
         hidden: Sequence[int] = (256, 512),
         d_hidden: Sequence[int] = (512, 256),
+        batch_norm: bool = True,
         spectral_norm: bool = True,
         dropout: float = 0.0,
         label_smoothing: float = 0.1,
@@ -169,12 +166,13 @@ class GAN(_Adversarial):
             "latent_dim": int(latent_dim),
             "hidden": [int(h) for h in hidden],
             "d_hidden": [int(h) for h in d_hidden],
+            "batch_norm": bool(batch_norm),
             "spectral_norm": bool(spectral_norm),
             "dropout": float(dropout),
             "label_smoothing": float(label_smoothing),
             "generator_loss": str(generator_loss),
         }
-        self._init_generator(latent_dim, hidden, generator_loss)
+        self._init_generator(latent_dim, hidden, generator_loss, batch_norm)
         self.discriminator = discriminator_net(PIXELS, d_hidden, dropout, spectral_norm)
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
