@@ -30,7 +30,7 @@ def pixels(x: object) -> np.ndarray:
     return images.reshape(len(images), -1).numpy()
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """OpenBLAS threads fight scikit-learn's OpenMP threads on problems this small (a 2-core machine
     fitted 4,000 digits in 1 s with one BLAS thread and 2-20 s with two), so use one."""
     try:
@@ -52,7 +52,7 @@ def fit_logistic_regression(
     if max_iter is None:
         max_iter = 50 if quick() else 300
     model = LogisticRegression(C=C, max_iter=max_iter)
-    with warnings.catch_warnings(), _one_blas_thread():
+    with warnings.catch_warnings(), one_blas_thread():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(np.asarray(x), np.asarray(y))
     return model

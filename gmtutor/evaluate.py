@@ -8,7 +8,6 @@ logistic-regression classifier trained on it (the protocol of the BiGAN paper's 
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
@@ -20,6 +19,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
+from gmtutor.classifiers import fit_logistic_regression, one_blas_thread
 from gmtutor.data import MNIST, as_images
 from gmtutor.latent import decode_all, encode_all
 
@@ -32,22 +32,13 @@ def _flat(x: torch.Tensor | np.ndarray) -> np.ndarray:
     return images.reshape(len(images), -1).float().numpy()
 
 
-def _one_blas_thread():
-    """On problems this small, BLAS threads fight scikit-learn's own threads; one BLAS thread is faster."""
-    try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def logistic_regression(features: np.ndarray, labels: np.ndarray, max_iter: int = 500) -> Pipeline:
     """Standardised features, then multinomial logistic regression (L2, C = 1) fitted by L-BFGS.
 
     ``max_iter`` is a time budget, so scikit-learn's convergence warning is not shown.
     """
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
-    with warnings.catch_warnings(), _one_blas_thread():
+    with warnings.catch_warnings(), one_blas_thread():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(np.asarray(features, dtype=np.float32), np.asarray(labels))
     return model
@@ -62,7 +53,7 @@ class DigitClassifier:
 
     def predict_proba(self, images: torch.Tensor) -> torch.Tensor:
         """Probabilities of digits 0-9 for images (float in [0, 1] or uint8), as a float32 tensor (N, 10)."""
-        with _one_blas_thread():
+        with one_blas_thread():
             return torch.from_numpy(self.model.predict_proba(_flat(images)).astype(np.float32))
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
@@ -95,8 +86,6 @@ def digit_classifier(data: MNIST) -> DigitClassifier:
     """
     key = (data.source, len(data.x_train))
     if key not in _CLASSIFIERS:
-        from gmtutor.classifiers import fit_logistic_regression
-
         model = fit_logistic_regression(_flat(data.x_train), data.y_train.numpy(), C=DIGIT_CLASSIFIER_C)
         _CLASSIFIERS[key] = DigitClassifier(model, f"{data.describe()}")
     return _CLASSIFIERS[key]
@@ -129,7 +118,7 @@ def probe_features(
     """Test accuracy of two classifiers trained on features: ``1-NN`` (Euclidean) and ``logistic regression``."""
     x_train, x_test = (np.asarray(torch.as_tensor(f).float().flatten(1)) for f in (train_features, test_features))
     y_train, y_test = np.asarray(train_labels), np.asarray(test_labels)
-    with _one_blas_thread():
+    with one_blas_thread():
         nearest = KNeighborsClassifier(n_neighbors=1).fit(x_train, y_train)
         nn_accuracy = float(np.mean(nearest.predict(x_test) == y_test))
         linear = logistic_regression(x_train, y_train)
