@@ -1,4 +1,4 @@
-"""The `gmtutor` command: data, train, cache and course subcommands (`gmtutor --help`)."""
+"""The `gmtutor` command: data, train, cache, course, slides and app subcommands (`gmtutor --help`)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,28 @@ def _course(args: argparse.Namespace) -> int:
     return 0
 
 
+def _slides(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gmtutor.slides import build_decks
+
+    out = Path(args.out)
+    decks = build_decks(out, notebooks=args.notebooks or None, reveal=args.reveal)
+    for deck in decks:
+        print(f"  {deck}")
+    count = f"{len(decks)} deck" + ("" if len(decks) == 1 else "s")
+    print(f"{count} in {out}, with reveal.js, RequireJS, jQuery and MathJax beside them (no network needed)")
+    print(f"open {out / 'index.html'} in a browser; S opens the speaker view")
+    return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    from gmtutor.app import serve
+
+    serve(port=args.port, data=args.data)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gmtutor", description="Helpers for the gmtutor course.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--quick", action="store_true", help="tiny training runs (as the tests use)")
     course.add_argument("--out", default="course-run", help="folder for the executed notebooks (default: course-run)")
     course.set_defaults(run=_course)
+
+    slides = commands.add_parser("slides", help="build a reveal.js deck of every notebook that opens offline")
+    slides.add_argument("notebooks", nargs="*", help="notebooks to build (default: every course notebook)")
+    slides.add_argument("--out", default="slides", help="folder for the decks (default: slides)")
+    slides.add_argument(
+        "--reveal", default=None, help="a local reveal.js 4 folder (default: node_modules/reveal.js from npm install)"
+    )
+    slides.set_defaults(run=_slides)
+
+    from gmtutor.app import DEFAULT_PORT
+
+    app = commands.add_parser("app", help="serve the live alpha-slider explorer with Voila on 127.0.0.1")
+    app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")
+    app.add_argument("--data", choices=["auto", "mnist", "embedded"], default=None, help="which MNIST (default: auto)")
+    app.set_defaults(run=_app)
     return parser
 
 

@@ -36,3 +36,47 @@ def test_failed_download_exits_non_zero_with_the_fix(tmp_path, monkeypatch, caps
 def test_console_script_help():
     result = subprocess.run([sys.executable, "-m", "gmtutor.cli", "data", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "download" in result.stdout
+
+
+# ------------------------------------------------ gmtutor app (tests/test_browser.py serves it for real)
+
+
+def test_app_refuses_a_port_in_use_and_names_another(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is already in use" in err and f"--port {port + 1}" in err
+
+
+def test_app_refuses_a_number_that_is_no_port(capsys):
+    assert main(["app", "--port", "70000"]) == 1
+    assert "port 70000 is not a TCP port" in capsys.readouterr().err
+
+
+def test_app_without_voila_says_how_to_install_it(monkeypatch, capsys):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "voila" else real_find_spec(name))
+    assert main(["app", "--port", "8866"]) == 1
+    err = capsys.readouterr().err
+    assert "needs Voila" in err and 'pip install -e ".[present]"' in err
+
+
+def test_app_serves_only_the_explorer_on_localhost_without_code():
+    from pathlib import Path
+
+    from gmtutor.app import explorer_notebook, voila_arguments
+
+    notebook = explorer_notebook()
+    source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert 'gm.zoo.get("vae-20d", data' in source and "interpolation_explorer(models, data)" in source
+    arguments = voila_arguments(Path("explorer.ipynb"), 8123)
+    for expected in ("--port=8123", "--Voila.ip=127.0.0.1", "--no-browser", "--strip_sources=True"):
+        assert expected in arguments
+    assert "--Voila.port_retries=0" in arguments  # never silently moves to another port

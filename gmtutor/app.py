@@ -1,0 +1,112 @@
+"""The live slider app: the interpolation explorer served by Voila on 127.0.0.1, for a demo without JupyterLab.
+
+Voila runs a small notebook in a kernel and shows only its outputs: no code, live widgets. The
+notebook is written here, not shipped: it loads the course's cached models (``zoo.get``) and
+builds ``gmtutor.widgets.interpolation_explorer`` from them.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib.util
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+
+INTRODUCTION = """# Can a model imagine?
+
+Pick a model, a "from" digit $b$ and a "to" digit $a$, and drag **alpha**. The picture is
+$G(E(x) + \\alpha\\,(\\bar z_a - \\bar z_b))$: a test digit of class $b$ (or $b$'s centroid) moved
+along the axis from $b$'s centroid to $a$'s in the model's latent space. The bars are a digit
+classifier's probabilities for the picture (blue: $b$, green: $a$)."""
+
+BUILD_EXPLORER = """import gmtutor as gm
+from gmtutor.latent import PixelSpace
+
+data = gm.load_mnist()
+models = {
+    "VAE 20-d": gm.zoo.get("vae-20d", data, progress=False),
+    "BiGAN": gm.zoo.get("bigan", data, progress=False),
+    "pixels (NB means)": PixelSpace(),
+}
+print("Data:", data.describe() + (" (quick mode: tiny models)" if gm.quick() else ""))
+explorer = gm.widgets.interpolation_explorer(models, data)
+explorer"""
+
+
+class PortUnavailable(ValueError):
+    """The port asked for cannot be served on (in use, or not a port)."""
+
+
+def explorer_notebook() -> nbformat.NotebookNode:
+    """The notebook the app runs: a short introduction and the explorer built from cached models."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(INTRODUCTION), nbformat.v4.new_code_cell(BUILD_EXPLORER)]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+def require_voila() -> None:
+    """Fail with the install command when Voila is missing."""
+    if importlib.util.find_spec("voila") is None:
+        raise ModuleNotFoundError(
+            "`gmtutor app` needs Voila, which is not installed. Install the presenting extras: "
+            'python -m pip install -e ".[present]"'
+        )
+
+
+def check_port(port: int, host: str = HOST) -> None:
+    """Raise ``PortUnavailable`` unless ``port`` is a valid port that nothing on ``host`` listens on."""
+    if not 1 <= port <= 65535:
+        raise PortUnavailable(f"port {port} is not a TCP port: choose one from 1 to 65535, e.g. --port {DEFAULT_PORT}")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise PortUnavailable(
+                    f"port {port} on {host} is already in use (another app or notebook server?): "
+                    f"stop it, or choose another port with --port, e.g. --port {port + 1}"
+                ) from None
+            raise PortUnavailable(
+                f"cannot listen on {host}:{port}: {err.strerror}; choose another port with --port"
+            ) from None
+
+
+def voila_arguments(notebook: Path, port: int) -> list[str]:
+    """Voila's command line: this notebook only, on 127.0.0.1, no browser opened, sources hidden,
+    no other port tried, and tracebacks shown on the page if a cell fails."""
+    return [
+        str(notebook),
+        f"--port={port}",
+        f"--Voila.ip={HOST}",
+        "--Voila.port_retries=0",
+        "--no-browser",
+        "--strip_sources=True",
+        "--show_tracebacks=True",
+        "--theme=light",
+    ]
+
+
+def serve(port: int = DEFAULT_PORT, data: str | None = None) -> None:
+    """Serve the explorer at http://127.0.0.1:PORT/ until interrupted (Ctrl-C). ``data`` (``auto``,
+    ``mnist`` or ``embedded``) sets ``GMTUTOR_DATA`` for the app's kernel."""
+    require_voila()
+    check_port(port)
+    if data is not None:
+        os.environ["GMTUTOR_DATA"] = data
+    from voila.app import Voila
+
+    with tempfile.TemporaryDirectory(prefix="gmtutor-app-") as folder:
+        notebook = Path(folder) / "explorer.ipynb"
+        nbformat.write(explorer_notebook(), notebook)
+        print(f"The explorer will be at http://{HOST}:{port}/ (Ctrl-C stops it).")
+        print("Models come from the cache; any that are not cached are trained when the page first opens.")
+        Voila.launch_instance(argv=voila_arguments(notebook, port))

@@ -1,0 +1,162 @@
+"""The course in a real browser: headless Chromium (Debian's package) driven by Playwright.
+
+1. `gmtutor app` serves the explorer on 127.0.0.1; moving the alpha slider must change the picture
+   and show no error. The screenshot goes to the test's tmp folder, and also to the path in
+   GMTUTOR_EXPLORER_SCREENSHOT when that is set (how docs/explorer.png is made).
+2. A deck from `gmtutor slides` opens from file:// with no request leaving the machine, its
+   equations typeset and its stored animation running.
+
+Without Chromium, Playwright or Voila these tests skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("GMTUTOR_CHROMIUM", "/usr/bin/chromium"))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+APP_START_SECONDS = 60  # until the server listens
+EXPLORER_READY_MS = 300_000  # until the slider shows: the kernel loads (or trains, in quick mode) the models
+ERROR_TEXT = re.compile(r"Traceback|Error\b|error when executing", re.IGNORECASE)
+
+
+def require(*needs: tuple[bool, str]) -> None:
+    """Skip (fail under CI=true) unless every need is met; each need is (met, what to install)."""
+    missing = [what for met, what in needs if not met]
+    if not missing:
+        return
+    reason = "needs " + "; ".join(missing)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true, so the browser tests must run, but this machine {reason}")
+    pytest.skip(reason)
+
+
+def require_browser() -> None:
+    require(
+        (CHROMIUM.is_file(), f"Chromium at {CHROMIUM} (apt-get install chromium, or set GMTUTOR_CHROMIUM)"),
+        (importlib.util.find_spec("playwright") is not None, "Playwright (pip install -e '.[present]')"),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def app(tmp_path):
+    """`gmtutor app` on a free port, started as a user would; yields its URL, stops it afterwards."""
+    require_browser()
+    require((importlib.util.find_spec("voila") is not None, "Voila (pip install -e '.[present]')"))
+    port = free_port()
+    log = (tmp_path / "app.log").open("w")
+    command = [sys.executable, "-m", "gmtutor.cli", "app", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + APP_START_SECONDS
+        while not listening(port):
+            assert server.poll() is None, f"gmtutor app exited: {(tmp_path / 'app.log').read_text()}"
+            assert time.monotonic() < deadline, f"gmtutor app did not listen within {APP_START_SECONDS} s"
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()  # Voila shuts its kernels down on SIGTERM
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def image_bytes(image) -> bytes:
+    """The bytes behind an <img> as the browser holds them (ipywidgets shows images as blob: URLs)."""
+    script = "async img => Array.from(new Uint8Array(await (await fetch(img.src)).arrayBuffer()))"
+    return bytes(image.evaluate(script))
+
+
+def test_alpha_slider_changes_the_picture_in_a_real_browser(app, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 820})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.goto(app, wait_until="commit")
+
+            alpha = page.locator(".widget-hslider").filter(has=page.get_by_text("alpha", exact=True))
+            handle = alpha.locator(".noUi-handle")
+            handle.wait_for(timeout=EXPLORER_READY_MS)
+            picture = page.locator("img.widget-image[width='196']")
+            before = image_bytes(picture)
+            assert before.startswith(PNG_SIGNATURE)
+
+            handle.focus()
+            for _ in range(10):  # one step of 0.05 per key
+                handle.press("ArrowRight")
+            expect(alpha.locator(".widget-readout")).to_have_text("0.50")
+            deadline = time.monotonic() + 20
+            while (after := image_bytes(picture)) == before and time.monotonic() < deadline:
+                page.wait_for_timeout(100)  # the kernel decodes the new code and sends the PNG back
+            assert after.startswith(PNG_SIGNATURE) and after != before
+
+            shown = page.locator("body").inner_text()
+            assert "classifier: p(digit)" in shown and "Data:" in shown
+            assert not ERROR_TEXT.search(shown), shown
+            assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+            assert page_errors == []
+
+            page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
+            if os.environ.get("GMTUTOR_EXPLORER_SCREENSHOT"):
+                page.screenshot(path=os.environ["GMTUTOR_EXPLORER_SCREENSHOT"], full_page=True)
+        finally:
+            browser.close()
+    assert (tmp_path / "explorer.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_a_deck_opens_offline_in_a_real_browser(tmp_path):
+    require_browser()
+    require(((ROOT / "node_modules" / "reveal.js").is_dir(), "node_modules/ (npm install in the repository's root)"))
+    from playwright.sync_api import sync_playwright
+
+    from gmtutor.slides import build_decks
+
+    notebook = ROOT / "notebooks" / "04_latent_interpolation.ipynb"  # it stores the alpha sweep as an animation
+    (deck,) = build_decks(tmp_path / "slides", notebooks=[notebook])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page_errors: list[str] = []
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.goto(deck.as_uri())
+            page.wait_for_selector(".reveal.ready", timeout=30_000)  # reveal.js started
+            page.wait_for_function("document.querySelectorAll('.MathJax_SVG').length > 10", timeout=30_000)
+            frame = page.locator(".animation img").first  # the stored alpha sweep; its script sets the frame
+            frame.wait_for(state="attached", timeout=10_000)
+            assert (frame.get_attribute("src") or "").startswith("data:image/png;base64,")
+            assert page_errors == []
+            assert [url for url in requested if not url.startswith(("file:", "data:", "blob:"))] == []
+        finally:
+            browser.close()
