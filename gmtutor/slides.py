@@ -36,19 +36,20 @@ SPEAKER_NOTES_MARK = "Speaker notes:"
 # --------------------------------------------------------------------------- slide metadata
 
 
-def slide_type(cell: nbformat.NotebookNode) -> str:
-    """The slide type the rules give ``cell`` on its own (the first shown cell always opens a slide).
+def slide_type(cell: nbformat.NotebookNode, previous: nbformat.NotebookNode | None = None) -> str:
+    """The slide type the rules give ``cell`` after ``previous`` (the first shown cell always opens a slide).
 
     Markdown: ``#`` or ``##`` headings open a slide, ``###`` a subslide, a cell starting with
-    "Speaker notes:" becomes speaker notes, anything else continues the slide. Code: a cell of
-    imports only is skipped (nothing to show an audience), any other continues the slide. Raw
-    cells are skipped.
+    "Speaker notes:" becomes speaker notes. Other text continues the slide, unless it follows a
+    figure: then it opens a subslide, so that a long section becomes a column of slides, one
+    figure each. Code: a cell of imports only is skipped (nothing to show an audience), any other
+    continues the slide. Raw cells are skipped.
     """
     if cell.cell_type == "markdown":
         first_line = cell.source.lstrip().split("\n", 1)[0]
         if first_line.startswith(("# ", "## ")):
             return "slide"
-        if first_line.startswith("### "):
+        if first_line.startswith("### ") or (previous is not None and shows_figure(previous)):
             return "subslide"
         if first_line.startswith(SPEAKER_NOTES_MARK):
             return "notes"
@@ -56,6 +57,12 @@ def slide_type(cell: nbformat.NotebookNode) -> str:
     if cell.cell_type == "code":
         return "skip" if imports_only(cell.source) else "-"
     return "skip"
+
+
+def shows_figure(cell: nbformat.NotebookNode) -> bool:
+    """True for a code cell whose stored outputs include an image."""
+    outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+    return any(key.startswith("image/") for output in outputs for key in output.get("data", {}))
 
 
 def imports_only(source: str) -> bool:
@@ -73,12 +80,13 @@ def assign_slide_types(notebook: nbformat.NotebookNode) -> int:
 
     Explicit ``subslide``, ``fragment``, ``skip`` and ``notes`` choices are kept; ``slide``, ``-``,
     missing or unknown types are set by ``slide_type``. The first cell that is shown opens a slide.
+    The rules read stored outputs (a figure ends a subslide), so run it on executed notebooks.
     """
     changed = 0
     opened = False
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         current = cell.metadata.get("slideshow", {}).get("slide_type")
-        wanted = current if current in KEPT_CHOICES else slide_type(cell)
+        wanted = current if current in KEPT_CHOICES else slide_type(cell, notebook.cells[index - 1] if index else None)
         if not opened and wanted not in {"skip", "notes"}:
             wanted, opened = "slide", True
         if wanted != current:

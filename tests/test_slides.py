@@ -52,6 +52,16 @@ def test_slide_type_rules(cell, expected):
     assert slide_type(cell) == expected
 
 
+def test_text_after_a_figure_opens_a_subslide():
+    figure = code("plt.show()", execution_count=1)
+    figure.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0K", "text/plain": "<Figure>"})]
+    printed = code("print(1)", execution_count=2)
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    assert slide_type(md("What the figure shows."), previous=figure) == "subslide"
+    assert slide_type(md("What the number means."), previous=printed) == "-"
+    assert slide_type(md("## Next section"), previous=figure) == "slide"
+
+
 def test_assign_keeps_deliberate_choices_and_is_idempotent():
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
