@@ -39,8 +39,8 @@ SPEAKER_NOTES_MARK = "Speaker notes:"
 def slide_type(cell: nbformat.NotebookNode, previous: nbformat.NotebookNode | None = None) -> str:
     """The slide type the rules give ``cell`` after ``previous`` (the first shown cell always opens a slide).
 
-    Markdown: ``#`` or ``##`` headings open a slide, ``###`` a subslide, a cell starting with
-    "Speaker notes:" becomes speaker notes. Other text continues the slide, unless it follows a
+    Markdown: ``#`` or ``##`` headings open a slide, a cell starting with "Speaker notes:" becomes
+    speaker notes, ``###`` opens a subslide. Other text continues the slide, unless it follows a
     figure: then it opens a subslide, so that a long section becomes a column of slides, one
     figure each. Code: a cell of imports only is skipped (nothing to show an audience), any other
     continues the slide. Raw cells are skipped.
@@ -49,10 +49,10 @@ def slide_type(cell: nbformat.NotebookNode, previous: nbformat.NotebookNode | No
         first_line = cell.source.lstrip().split("\n", 1)[0]
         if first_line.startswith(("# ", "## ")):
             return "slide"
-        if first_line.startswith("### ") or (previous is not None and shows_figure(previous)):
-            return "subslide"
         if first_line.startswith(SPEAKER_NOTES_MARK):
             return "notes"
+        if first_line.startswith("### ") or (previous is not None and shows_figure(previous)):
+            return "subslide"
         return "-"
     if cell.cell_type == "code":
         return "skip" if imports_only(cell.source) else "-"
@@ -238,11 +238,17 @@ def static_copy(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return deck
 
 
-# nbconvert's reveal template, less the two things that always reach for the network: the mermaid
-# diagram module and the widget renderer (static decks carry no widgets).
+# nbconvert's reveal template, less the two things that always reach for the network (the mermaid
+# diagram module, and the widget renderer: static decks carry no widgets), and with figures scaled
+# down to fit a slide's height (at full resolution, so they stay sharp on a projector).
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block html_head_css %}
+<style>
+.reveal .jp-OutputArea-output img { max-height: 480px; width: auto; height: auto; }
+</style>
+{% endblock html_head_css %}
 """
 
 

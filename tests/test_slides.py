@@ -60,6 +60,7 @@ def test_text_after_a_figure_opens_a_subslide():
     assert slide_type(md("What the figure shows."), previous=figure) == "subslide"
     assert slide_type(md("What the number means."), previous=printed) == "-"
     assert slide_type(md("## Next section"), previous=figure) == "slide"
+    assert slide_type(md("Speaker notes: point at the top row"), previous=figure) == "notes"
 
 
 def test_assign_keeps_deliberate_choices_and_is_idempotent():
