@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from gmtutor.data import MNIST, as_images
+from gmtutor.data import IMAGE_SIDE, MNIST, as_images
 from gmtutor.runtime import device as default_device
 from gmtutor.runtime import seed_everything
 
@@ -113,6 +113,9 @@ def fit(
 ) -> History:
     """Train ``model`` on the training images of ``data``; return per-epoch numbers.
 
+    Batches of images reach the model as floats in [0, 1] shaped (N, 1, 28, 28); any other
+    tensor (2-d points, say) reaches it as floats of its own shape.
+
     Every part the model reports is averaged over the epoch (``loss``, ``recon``, ``kl``...);
     when ``data`` is an ``MNIST`` and the model has ``loss``, the test set's numbers follow as
     ``test_loss``, ``test_recon``... ``seconds`` is the epoch's training time. ``amp`` uses
@@ -126,6 +129,7 @@ def fit(
     seed_everything(seed)
     model.to(dev)
     x_all = training_images(data).to(dev)
+    as_batch = as_images if x_all[0].numel() == IMAGE_SIDE * IMAGE_SIDE else _as_float
     test_images = data.x_test if isinstance(data, MNIST) and hasattr(model, "loss") else None
     optimizers = _optimizers(model, lr)
     uses_train_step = hasattr(model, "train_step")
@@ -138,7 +142,7 @@ def fit(
         sums: dict[str, torch.Tensor] = {}
         start = time.perf_counter()
         for step, index in enumerate(batches(len(x_all), batch_size, dev), start=1):
-            x = as_images(x_all[index])
+            x = as_batch(x_all[index])
             with _autocast(dev, amp):
                 if uses_train_step:
                     parts = model.train_step(x, optimizers)
@@ -170,6 +174,10 @@ def fit(
     bar.close()
     model.eval()
     return history
+
+
+def _as_float(batch: torch.Tensor) -> torch.Tensor:
+    return batch.float()
 
 
 def _format(sums: dict[str, torch.Tensor], steps: int) -> str:
