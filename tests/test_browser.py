@@ -140,7 +140,7 @@ def test_a_deck_opens_offline_in_a_real_browser(tmp_path):
 
     from gmtutor.slides import build_decks
 
-    notebook = ROOT / "notebooks" / "04_latent_interpolation.ipynb"  # it stores the alpha sweep as an animation
+    notebook = ROOT / "notebooks" / "06_lab_meeting.ipynb"  # the talk; it stores the alpha sweep as an animation
     (deck,) = build_decks(tmp_path / "slides", notebooks=[notebook])
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
