@@ -137,8 +137,15 @@ $$
 \underbrace{\mathrm{KL}\big(q_\phi(z \mid x)\,\|\,\mathcal N(0, I)\big)}_{\text{pulls codes towards the prior}}
 $$
 
-With a 2-d code we can draw the whole space: every test digit at its code, coloured by a label
-the model never saw.""",
+The KL term pulls every code towards the prior, so that codes drawn from $\mathcal N(0, I)$ decode to
+digits: the model can create.""",
+        None,
+    ),
+    (
+        "markdown",
+        r"""### A 2-d latent space, drawn
+
+Every test digit at its code, coloured by a label the model never saw.""",
         None,
     ),
     (
