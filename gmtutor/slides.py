@@ -80,7 +80,7 @@ def assign_slide_types(notebook: nbformat.NotebookNode) -> int:
 
     Explicit ``subslide``, ``fragment``, ``skip`` and ``notes`` choices are kept; ``slide``, ``-``,
     missing or unknown types are set by ``slide_type``. The first cell that is shown opens a slide.
-    The rules read stored outputs (a figure ends a subslide), so run it on executed notebooks.
+    The rules read stored outputs (text after a figure opens a subslide): run it on executed notebooks.
     """
     changed = 0
     opened = False
@@ -271,25 +271,33 @@ def deck_exporter():
     )
 
 
-_LOADED = re.compile(r"<(?:script|img)\b[^>]*\bsrc=\"([^\"]+)\"|<link\b[^>]*\bhref=\"([^\"]+)\"", re.IGNORECASE)
+_CODE_AND_STYLE = re.compile(r"<script\b[^>]*\bsrc=\"([^\"]+)\"|<link\b[^>]*\bhref=\"([^\"]+)\"", re.IGNORECASE)
+_IMAGES = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", re.IGNORECASE)
 _REQUIRED = re.compile(r"require\(\s*\{[^}]*\}\s*,\s*\[([^\]]*)\]", re.DOTALL)
 
 
-def loaded_references(page: str) -> list[str]:
-    """What a deck's HTML makes the browser load: script, image and style sheet addresses and the
-    modules passed to ``require`` (inline ``data:`` images left out)."""
-    found = [a or b for a, b in _LOADED.findall(page)]
+def _on_the_network(ref: str) -> bool:
+    return "://" in ref or ref.startswith("//")
+
+
+def loaded_libraries(page: str) -> list[str]:
+    """The scripts, style sheets and ``require``d modules a deck's HTML makes the browser load."""
+    found = [a or b for a, b in _CODE_AND_STYLE.findall(page)]
     for modules in _REQUIRED.findall(page):
         found += re.findall(r"\"([^\"]+)\"", modules)
-    return [html.unescape(ref) for ref in found if not ref.startswith("data:")]
+    return [html.unescape(ref) for ref in found]
 
 
 def missing_references(deck: Path) -> list[str]:
-    """The references of ``deck`` that are not files next to it (an address on the network counts as missing)."""
+    """What ``deck`` would load that is not a file beside it: any library from the network or missing
+    here, and any local image that is missing. (Inline images are in the page; an image the text
+    links from the web stays a web image.)"""
+    page = deck.read_text(encoding="utf-8")
+    images = [html.unescape(ref) for ref in _IMAGES.findall(page)]
+    local_images = [ref for ref in images if not ref.startswith("data:") and not _on_the_network(ref)]
     missing = []
-    for ref in loaded_references(deck.read_text(encoding="utf-8")):
-        local = ref.split("?")[0].split("#")[0]
-        if "://" in ref or ref.startswith("//") or not (deck.parent / local).is_file():
+    for ref in loaded_libraries(page) + local_images:
+        if _on_the_network(ref) or not (deck.parent / ref.split("?")[0].split("#")[0]).is_file():
             missing.append(ref)
     return missing
 

@@ -16,6 +16,7 @@ from gmtutor.slides import (
     assign_slide_types,
     assign_slide_types_in_file,
     build_decks,
+    missing_references,
     slide_type,
     static_copy,
 )
@@ -132,6 +133,24 @@ def test_static_copy_drops_widgets_and_the_icon_font_but_keeps_animations():
 
 
 # --------------------------------------------------------------------------- decks
+
+
+def test_missing_references_names_network_libraries_and_missing_files(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "here.js").write_text("")
+    deck = tmp_path / "deck.html"
+    deck.write_text(
+        '<script src="lib/here.js"></script><script src="lib/gone.js"></script>'
+        '<link rel="stylesheet" href="https://cdn.invalid/theme.css">'
+        '<img src="data:image/png;base64,AAAA"><img src="https://example.invalid/photo.png"><img src="figs/gone.png">'
+        '<script>require({waitSeconds: 15}, ["lib/here.js", "reveal.js/dist/reveal.js"], function () {});</script>'
+    )
+    assert missing_references(deck) == [
+        "lib/gone.js",
+        "https://cdn.invalid/theme.css",
+        "reveal.js/dist/reveal.js",
+        "figs/gone.png",
+    ]
 
 
 def require_node_modules():
