@@ -57,7 +57,9 @@ def digits_by_class(x: torch.Tensor, y: torch.Tensor, per_class: int = 10, title
     return show_images(torch.cat(rows), ncol=per_class, title=title, row_labels=[str(d) for d in range(10)])
 
 
-def loss_curves(histories: dict[str, object], parts: Sequence[str], title: str | None = None) -> plt.Figure:
+def loss_curves(
+    histories: dict[str, object], parts: Sequence[str], title: str | None = None, unit: str = "nats per image"
+) -> plt.Figure:
     """One panel per loss part, training (solid) and test (dashed) per epoch, one colour per named run."""
     fig, axes = plt.subplots(1, len(parts), figsize=(4.2 * len(parts), 3.2), squeeze=False)
     for ax, part in zip(axes[0], parts, strict=True):
@@ -67,7 +69,7 @@ def loss_curves(histories: dict[str, object], parts: Sequence[str], title: str |
             if f"test_{part}" in history.keys():
                 ax.plot(epochs, history[f"test_{part}"], color=f"C{i}", linestyle="--", label=f"{name} test")
         ax.set_xlabel("epoch")
-        ax.set_ylabel(f"{part} (nats per image)")
+        ax.set_ylabel(f"{part} ({unit})")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
     if title:
@@ -592,5 +594,44 @@ def generator_loss_shapes() -> plt.Figure:
     left.text(0.012, left.get_ylim()[1] * 0.8, "early training:\nD spots fakes", fontsize=8)
     left.legend(fontsize=8)
     right.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- notebook 05: flows
+
+
+def flow_on_points(points: torch.Tensor, flow: torch.nn.Module, n_samples: int = 1000, seed: int = 0) -> plt.Figure:
+    """What a 2-d flow learned, in four panels: the data, the data mapped to codes z = f(x), the learned
+    density p(x) = N(f(x)) |det df/dx| on a grid, and new points decoded from Gaussian codes."""
+    flow.eval()
+    x = points.detach().float().cpu()
+    with torch.no_grad():
+        codes = flow.encode(x).numpy()
+        xx, yy, grid = _grid_2d(x.numpy(), steps=200, margin=0.6)
+        density = flow.log_prob(torch.as_tensor(grid, dtype=torch.float32)).exp().reshape(xx.shape).numpy()
+        samples = flow.sample(n_samples, generator=torch.Generator().manual_seed(seed)).numpy()
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4))
+    style = {"s": 5, "alpha": 0.5, "edgecolors": "none"}
+    axes[0].scatter(*x.numpy().T, color="tab:blue", **style)
+    axes[0].set_title("training points $x$")
+    axes[1].scatter(*codes.T, color="tab:purple", **style)
+    circle = plt.Circle((0, 0), 2.0, fill=False, color="grey", linestyle="--", label="2 standard deviations")
+    axes[1].add_patch(circle)
+    axes[1].legend(fontsize=8, loc="upper right")
+    axes[1].set_title("their codes $z = f(x)$")
+    axes[2].pcolormesh(xx, yy, density, cmap="viridis", shading="auto")
+    axes[2].set_title("learned density $p(x)$")
+    axes[3].scatter(*samples.T, color="tab:orange", **style)
+    axes[3].set_title("new points $f^{-1}(z)$, $z \\sim N(0, I)$")
+    axes[1].set_xlim(-4, 4)
+    axes[1].set_ylim(-4, 4)
+    for ax in (axes[0], axes[2], axes[3]):
+        ax.set_xlim(xx.min(), xx.max())
+        ax.set_ylim(yy.min(), yy.max())
+    for ax in axes:
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
     fig.tight_layout()
     return fig

@@ -65,6 +65,14 @@ RECIPES: dict[str, Recipe] = {
     "vae-20d": Recipe("vae-20d", "VAE", {"latent_dim": 20}, epochs=60),
     "gan": Recipe("gan", "GAN", {"latent_dim": 64}, epochs=30, batch_size=64, lr=2e-4),
     "bigan": Recipe("bigan", "BiGAN", {"latent_dim": 64, "reconstruction": 1.0}, epochs=30, batch_size=64, lr=2e-4),
+    "flow": Recipe(
+        "flow",
+        "RealNVP",
+        {"hidden": 32, "blocks": 1, "steps": 4, "alpha": 0.05},
+        epochs=60,
+        batch_size=64,
+        fit_options={"lr_schedule": "cosine", "max_grad_norm": 100.0},
+    ),
 }
 
 

@@ -77,6 +77,13 @@ def _optimizers(model: nn.Module, lr: float) -> list[torch.optim.Optimizer]:
     return [torch.optim.Adam(model.parameters(), lr=lr)]
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def _cosine(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+
+
 def _autocast(device: torch.device, amp: bool):
     if amp and device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
@@ -110,6 +117,8 @@ def fit(
     amp: bool = True,
     progress: bool = True,
     on_epoch_end: EpochCallback | None = None,
+    lr_schedule: str = "constant",
+    max_grad_norm: float | None = None,
 ) -> History:
     """Train ``model`` on the training images of ``data``; return per-epoch numbers.
 
@@ -120,6 +129,8 @@ def fit(
     when ``data`` is an ``MNIST`` and the model has ``loss``, the test set's numbers follow as
     ``test_loss``, ``test_recon``... ``seconds`` is the epoch's training time. ``amp`` uses
     bf16 autocast on CUDA (ignored elsewhere). ``on_epoch_end(epoch, model)`` runs after each epoch.
+    ``lr_schedule="cosine"`` lowers the learning rate from ``lr`` to zero along a half cosine over
+    all steps; ``max_grad_norm`` clips the gradient norm per step (for models with ``loss``).
     """
     from tqdm.auto import tqdm
 
@@ -132,8 +143,11 @@ def fit(
     as_batch = as_images if x_all[0].numel() == IMAGE_SIDE * IMAGE_SIDE else _as_float
     test_images = data.x_test if isinstance(data, MNIST) and hasattr(model, "loss") else None
     optimizers = _optimizers(model, lr)
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"unknown lr_schedule {lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
     uses_train_step = hasattr(model, "train_step")
     steps_per_epoch = sum(1 for _ in batches(len(x_all), batch_size, torch.device("cpu")))
+    schedulers = [_cosine(optimizer, epochs * steps_per_epoch) for optimizer in optimizers if lr_schedule == "cosine"]
     history = History()
 
     bar = tqdm(total=epochs * steps_per_epoch, desc=type(model).__name__, disable=not progress, unit="step")
@@ -151,7 +165,11 @@ def fit(
             if not uses_train_step:
                 optimizers[0].zero_grad(set_to_none=True)
                 parts["loss"].backward()
+                if max_grad_norm is not None:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
                 optimizers[0].step()
+            for scheduler in schedulers:
+                scheduler.step()
             for key, value in parts.items():
                 sums[key] = sums.get(key, 0.0) + value.detach().float()
             bar.update(1)

@@ -147,9 +147,7 @@ def test_flow_plugs_into_the_latent_tools(digits):
     assert (images[:, 1] - digits[:4]).abs().max() > 0.1
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"hidden": 0}, {"steps": 0}, {"blocks": -1}, {"alpha": 0.5}, {"alpha": -0.1}]
-)
+@pytest.mark.parametrize("kwargs", [{"hidden": 0}, {"steps": 0}, {"blocks": -1}, {"alpha": 0.5}, {"alpha": -0.1}])
 def test_bad_settings_are_refused_with_the_value(kwargs):
     with pytest.raises(ValueError, match=str(list(kwargs.values())[0])):
         gm.RealNVP(**kwargs)

@@ -104,3 +104,49 @@ def test_bad_arguments_are_named():
 def test_history_lookup():
     history = History([{"epoch": 1, "loss": 2.0}, {"epoch": 2, "loss": 1.0}])
     assert history["loss"] == [2.0, 1.0] and history.last["loss"] == 1.0
+
+
+def test_max_grad_norm_clips_every_step(monkeypatch):
+    norms = []
+    original_step = torch.optim.Adam.step
+
+    def spy(self, *args, **kwargs):
+        grads = [p.grad for group in self.param_groups for p in group["params"] if p.grad is not None]
+        norms.append(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])).item())
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    x = gm.load_mnist("embedded").x_train[:200]
+    gm.fit(gm.VAE(latent_dim=2, hidden=[16]), x, epochs=1, batch_size=50, progress=False, device="cpu")
+    assert max(norms) > 5.0  # unclipped, the VAE's gradients are large
+    norms.clear()
+    gm.fit(
+        gm.VAE(latent_dim=2, hidden=[16]), x, epochs=1, batch_size=50, max_grad_norm=1.0, progress=False, device="cpu"
+    )
+    assert max(norms) <= 1.0 + 1e-4
+    with pytest.raises(ValueError, match="linear"):
+        gm.fit(gm.VAE(latent_dim=2), x, epochs=1, lr_schedule="linear", progress=False, device="cpu")
+
+
+def test_cosine_schedule_lowers_the_learning_rate_to_zero(monkeypatch):
+    rates = []
+    original_step = torch.optim.Adam.step
+
+    def spy(self, *args, **kwargs):
+        rates.append(self.param_groups[0]["lr"])
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    x = gm.load_mnist("embedded").x_train[:200]
+    gm.fit(
+        gm.VAE(latent_dim=2, hidden=[16]),
+        x,
+        epochs=2,
+        batch_size=50,
+        lr=0.01,
+        lr_schedule="cosine",
+        progress=False,
+        device="cpu",
+    )
+    assert rates[0] == pytest.approx(0.01)
+    assert rates[-1] < 0.001 and all(a >= b for a, b in zip(rates, rates[1:], strict=False))

@@ -275,15 +275,18 @@ class PointFlow(nn.Module):
         return standard_normal_log_prob(z) + logdet
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Points -> codes z = f(x)."""
         return self.forward_with_logdet(x)[0]
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Codes -> points x = f^-1(z), the couplings inverted in reverse order."""
         for layer in reversed(self.layers):
             z = layer.inverse(z)
         return z
 
     @torch.no_grad()
     def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n new points decoded from codes drawn from N(0, temperature^2 I)."""
         device = next(self.parameters()).device
         return self.decode(torch.randn(n, self.dim, device=device, generator=generator) * temperature)
 
@@ -296,4 +299,3 @@ def _mlp_net(dim: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), _zero_init(nn.Linear(hidden, 2 * dim))
     )
-
