@@ -12,7 +12,7 @@ from torch import nn
 
 from gmtutor.data import MNIST
 from gmtutor.runtime import quick, seed_everything
-from gmtutor.train import History, fit
+from gmtutor.train import EpochCallback, History, fit
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,12 @@ class Recipe:
         """All of ``data`` in full mode; its first ``quick_train_images`` training images in quick mode."""
         return data.subset(self.quick_train_images) if quick() else data
 
-    def train(self, data: MNIST, progress: bool = True) -> tuple[nn.Module, History]:
+    def train(
+        self, data: MNIST, progress: bool = True, on_epoch_end: EpochCallback | None = None
+    ) -> tuple[nn.Module, History]:
         """Build the model and train it with ``gmtutor.fit``."""
         model = self.build()
-        history = fit(model, self.training_data(data), progress=progress, **self.settings())
+        history = fit(model, self.training_data(data), progress=progress, on_epoch_end=on_epoch_end, **self.settings())
         return model, history
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ import os
 import platform
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -25,6 +25,9 @@ from gmtutor.data import MNIST, load_mnist
 from gmtutor.recipes import Recipe, recipe
 from gmtutor.runtime import cache_dir, quick
 from gmtutor.train import History
+
+if TYPE_CHECKING:
+    from gmtutor.models.gan import SampleSnapshots
 
 
 class StaleCheckpointWarning(UserWarning):
@@ -76,18 +79,32 @@ def _load_if_valid(path: Path, expected: dict[str, Any]) -> nn.Module | None:
     return model
 
 
+def _restore_snapshots(metadata: dict[str, Any], snapshots: SampleSnapshots) -> bool:
+    """Fill ``snapshots`` from a checkpoint's metadata; False when it holds other codes or epochs."""
+    stored = metadata.get("snapshots")
+    if not stored or not torch.equal(stored["codes"], snapshots.z.detach().cpu()):
+        return False
+    if not all(str(epoch) in stored["images"] for epoch in snapshots.epochs):
+        return False
+    snapshots.snapshots = {epoch: stored["images"][str(epoch)] for epoch in sorted(snapshots.epochs)}
+    return True
+
+
 def get(
     name: str,
     data: MNIST | None = None,
     retrain: bool = False,
     progress: bool = True,
+    snapshots: SampleSnapshots | None = None,
     **changes: Any,
 ) -> nn.Module:
     """The course model ``name`` (see ``gmtutor.RECIPES``), loaded from the cache or trained and saved.
 
     ``changes`` replace recipe fields (for example ``epochs=5``) and make a cache entry of their own.
     The model comes back in eval mode on ``gmtutor.device()``, with ``model.history`` (a ``History``)
-    and ``model.metadata`` (configuration, data, versions, final metrics).
+    and ``model.metadata`` (configuration, data, versions, final metrics). Given ``snapshots`` (a
+    ``SampleSnapshots``), its images are filled in too: kept in the cache with the model, so a
+    notebook can show a generator learning without training it again.
     """
     from gmtutor.runtime import device
 
@@ -96,14 +113,19 @@ def get(
     path = checkpoint_path(chosen, data)
     expected = fingerprint(chosen, data)
     model = None if retrain else _load_if_valid(path, expected)
+    if model is not None and snapshots is not None and not _restore_snapshots(model.metadata, snapshots):
+        model = None  # cached without these snapshots: train again (same seed, same model) and keep them
     if model is None:
-        model, history = chosen.train(data, progress=progress)
+        model, history = chosen.train(data, progress=progress, on_epoch_end=snapshots)
         metadata = {
             "fingerprint": expected,
             "versions": _versions(),
             "history": history.epochs,
             "final": {k: v for k, v in history.last.items() if k != "epoch"},
         }
+        if snapshots is not None:
+            images = {str(epoch): image for epoch, image in snapshots.snapshots.items()}
+            metadata["snapshots"] = {"codes": snapshots.z.detach().cpu(), "images": images}
         checkpoint.save(model, path, metadata)
         model.metadata = metadata
     model.history = History([dict(epoch) for epoch in model.metadata["history"]])
