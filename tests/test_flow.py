@@ -151,3 +151,12 @@ def test_flow_plugs_into_the_latent_tools(digits):
 def test_bad_settings_are_refused_with_the_value(kwargs):
     with pytest.raises(ValueError, match=str(list(kwargs.values())[0])):
         gm.RealNVP(**kwargs)
+
+
+def test_flow_drives_the_alpha_explorer():
+    data = gm.load_mnist("embedded").subset(500, 200)
+    flow = _shake(gm.RealNVP(hidden=8, steps=2), 0.05)
+    explorer = gm.widgets.interpolation_explorer({"RealNVP": flow}, data)
+    before = explorer.picture.value
+    explorer.alpha.value = 1.0
+    assert explorer.picture.value != before and explorer.picture.value[:4] == b"\x89PNG"
