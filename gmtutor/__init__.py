@@ -7,7 +7,7 @@ images = gm.as_images(data.x_train[:64])
 
 from gmtutor.checkpoint import CheckpointError, load, save
 from gmtutor.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
-from gmtutor.models import GAN, VAE, BiGAN, GaussianNB, PointFlow, RealNVP, kl_divergence
+from gmtutor.models import GAN, VAE, BiGAN, ConvVAE, GaussianNB, PointFlow, RealNVP, kl_divergence
 from gmtutor.recipes import RECIPES, recipe
 from gmtutor.runtime import cache_dir, device, environment_report, quick, seed_everything
 from gmtutor.train import History, average_loss, fit
@@ -31,6 +31,7 @@ __all__ = [
     "RECIPES",
     "recipe",
     "VAE",
+    "ConvVAE",
     "GAN",
     "BiGAN",
     "RealNVP",

@@ -64,7 +64,7 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "vae-2d": Recipe("vae-2d", "VAE", {"latent_dim": 2}, epochs=30),
-    "vae-20d": Recipe("vae-20d", "VAE", {"latent_dim": 20}, epochs=60),
+    "vae-20d": Recipe("vae-20d", "ConvVAE", {"latent_dim": 20}, epochs=60),
     "gan": Recipe("gan", "GAN", {"latent_dim": 64}, epochs=30, batch_size=64, lr=2e-4),
     "bigan": Recipe("bigan", "BiGAN", {"latent_dim": 64, "reconstruction": 1.0}, epochs=30, batch_size=64, lr=2e-4),
     "flow": Recipe(

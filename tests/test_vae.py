@@ -6,13 +6,16 @@ import pytest
 import torch
 
 import gmtutor as gm
-from gmtutor.models import VAE, kl_divergence
+from gmtutor.models import VAE, ConvVAE, kl_divergence
 from gmtutor.models.vae import kl_monte_carlo
 
 
-def test_shapes_and_ranges():
+@pytest.mark.parametrize(
+    "make", [lambda: VAE(latent_dim=3, hidden=(32,)), lambda: ConvVAE(latent_dim=3, channels=4, hidden=16)]
+)
+def test_shapes_and_ranges(make):
     gm.seed_everything(0)
-    vae = VAE(latent_dim=3, hidden=(32,))
+    vae = make()
     x = torch.rand(5, 1, 28, 28)
     mu, logvar = vae.posterior(x)
     assert mu.shape == logvar.shape == (5, 3)
@@ -49,10 +52,13 @@ def test_beta_weights_the_kl_term():
     assert torch.isclose(parts["loss"], parts["recon"] + 4.0 * parts["kl"])
 
 
-def test_a_short_run_lowers_the_loss_by_a_margin():
+@pytest.mark.parametrize(
+    "make", [lambda: VAE(latent_dim=8, hidden=(128,)), lambda: ConvVAE(8, channels=16, hidden=128)]
+)
+def test_a_short_run_lowers_the_loss_by_a_margin(make):
     data = gm.load_mnist("embedded")
     gm.seed_everything(0)
-    vae = VAE(latent_dim=8, hidden=(128,))
+    vae = make()
     before = gm.average_loss(vae, data.x_test[:500])["loss"]
     history = gm.fit(vae, data.x_train[:1000], epochs=3, batch_size=64, seed=0, progress=False, device="cpu")
     after = gm.average_loss(vae, data.x_test[:500])["loss"]
@@ -61,6 +67,24 @@ def test_a_short_run_lowers_the_loss_by_a_margin():
     assert history["loss"][-1] < history["loss"][0]
 
 
-def test_latent_dim_must_be_positive():
-    with pytest.raises(ValueError, match="latent_dim"):
-        VAE(latent_dim=0)
+def test_conv_vae_round_trips_through_a_checkpoint(tmp_path):
+    gm.seed_everything(0)
+    vae = ConvVAE(latent_dim=5, channels=4, hidden=16, beta=2.0).eval()
+    z = torch.randn(3, 5)
+    loaded = gm.load(gm.save(vae, tmp_path / "conv.pt")).eval()
+    assert isinstance(loaded, ConvVAE) and loaded.config == vae.config
+    assert torch.equal(loaded.decode(z), vae.decode(z))
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: VAE(latent_dim=0), "latent_dim"),
+        (lambda: VAE(beta=-1.0), "beta"),
+        (lambda: ConvVAE(latent_dim=0), "latent_dim"),
+        (lambda: ConvVAE(channels=0), "channels"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_value(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

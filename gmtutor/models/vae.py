@@ -1,4 +1,7 @@
-"""The variational autoencoder (Kingma & Welling, 2014) with MLP encoder and Bernoulli decoder."""
+"""The variational autoencoder (Kingma & Welling, 2014): Gaussian encoder, Bernoulli decoder, N(0, I) prior.
+
+``VAE`` uses the paper's MLPs; ``ConvVAE`` is the same model with small convolutional networks.
+"""
 
 from __future__ import annotations
 
@@ -43,22 +46,26 @@ def mlp(sizes: Sequence[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class VAE(nn.Module):
+class VariationalAutoencoder(nn.Module):
     """Encoder q(z|x) = N(mu(x), diag sigma^2(x)), decoder p(x|z) = Bernoulli(sigmoid(logits(z))), prior N(0, I).
 
     ``loss(x)`` is the negative ELBO per image, ``recon + beta * kl`` (beta = 1 is the true ELBO),
     with grey levels in [0, 1] as Bernoulli targets and one posterior sample per image.
+    Subclasses supply ``encoder`` (784 pixels -> 2 * latent_dim numbers: mu, then log sigma^2)
+    and ``decoder`` (latent_dim -> 784 logits).
     """
 
-    def __init__(self, latent_dim: int = 20, hidden: Sequence[int] = (500, 500), beta: float = 1.0):
+    encoder: nn.Module
+    decoder: nn.Module
+
+    def __init__(self, latent_dim: int, beta: float):
         super().__init__()
         if latent_dim < 1:
             raise ValueError(f"latent_dim must be at least 1, got {latent_dim}")
-        self.config = {"latent_dim": int(latent_dim), "hidden": [int(h) for h in hidden], "beta": float(beta)}
+        if beta < 0:
+            raise ValueError(f"beta weights the KL term and cannot be negative, got {beta}")
         self.latent_dim = int(latent_dim)
         self.beta = float(beta)
-        self.encoder = mlp([PIXELS, *hidden, 2 * latent_dim])
-        self.decoder = mlp([latent_dim, *reversed(hidden), PIXELS])
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, logvar) of q(z|x) for images x in [0, 1]."""
@@ -99,3 +106,45 @@ class VAE(nn.Module):
         kl = kl_divergence(mu, logvar)
         recon, kl = recon.mean(), kl.mean()
         return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl}
+
+
+class VAE(VariationalAutoencoder):
+    """The VAE of Kingma & Welling (2014): MLP encoder 784-500-500 and its mirror-image decoder."""
+
+    def __init__(self, latent_dim: int = 20, hidden: Sequence[int] = (500, 500), beta: float = 1.0):
+        super().__init__(latent_dim, beta)
+        self.config = {"latent_dim": int(latent_dim), "hidden": [int(h) for h in hidden], "beta": float(beta)}
+        self.encoder = mlp([PIXELS, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim, *reversed(hidden), PIXELS])
+
+
+class ConvVAE(VariationalAutoencoder):
+    """The same VAE with convolutional networks, which reuse one set of stroke detectors at every position.
+
+    Encoder: two 4x4 convolutions with stride 2 (28 -> 14 -> 7 pixels; ``channels``, then
+    2 * ``channels`` maps), a ``hidden``-unit layer, then mu and log sigma^2. The decoder mirrors
+    it with transposed convolutions.
+    """
+
+    def __init__(self, latent_dim: int = 20, channels: int = 32, hidden: int = 256, beta: float = 1.0):
+        super().__init__(latent_dim, beta)
+        if channels < 1 or hidden < 1:
+            raise ValueError(f"channels and hidden must be positive, got channels={channels}, hidden={hidden}")
+        c, features = int(channels), 2 * int(channels) * 7 * 7
+        self.config = {"latent_dim": int(latent_dim), "channels": c, "hidden": int(hidden), "beta": float(beta)}
+        self.encoder = nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(features, hidden), nn.ReLU(),
+            nn.Linear(hidden, 2 * latent_dim),
+        )  # fmt: skip
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, hidden), nn.ReLU(),
+            nn.Linear(hidden, features), nn.ReLU(),
+            nn.Unflatten(1, (2 * c, 7, 7)),
+            nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),
+            nn.Flatten(),
+        )  # fmt: skip
