@@ -35,13 +35,13 @@ class PerItemDataset(torch.utils.data.Dataset):
         return self.images[i].float().div(255.0).unsqueeze(0), int(self.labels[i])
 
 
-def dataloader_epoch(model: nn.Module, images, labels, batch_size: int, device: torch.device) -> float:
+def dataloader_epoch(model: nn.Module, images, labels, batch_size: int, lr: float, device: torch.device) -> float:
     loader = torch.utils.data.DataLoader(PerItemDataset(images, labels), batch_size=batch_size, shuffle=True)
     model.to(device).train()
     if hasattr(model, "train_step"):  # several optimisers: the model steps them (GAN, BiGAN)
-        optimizers = model.configure_optimizers(LEARNING_RATES[type(model).__name__])
+        optimizers = model.configure_optimizers(lr)
     else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATES[type(model).__name__])
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     sync(device)
     start = time.perf_counter()
     for x, _ in loader:
@@ -56,11 +56,7 @@ def dataloader_epoch(model: nn.Module, images, labels, batch_size: int, device: 
     return time.perf_counter() - start
 
 
-LEARNING_RATES = {"VAE": 1e-3, "BiGAN": 2e-4}
-
-
-def fit_epoch(model: nn.Module, images, batch_size: int, device: torch.device) -> float:
-    lr = LEARNING_RATES[type(model).__name__]
+def fit_epoch(model: nn.Module, images, batch_size: int, lr: float, device: torch.device) -> float:
     history = gm.fit(model, images, epochs=1, batch_size=batch_size, lr=lr, device=device, progress=False)
     return history.last["seconds"]
 
@@ -83,9 +79,30 @@ def matmul_flops(device: torch.device, dtype: torch.dtype, n: int = 4096, repeat
     return 2 * n**3 * repeat / (time.perf_counter() - start)
 
 
-def linear_macs_per_image(model: nn.Module) -> int:
-    """Multiply-accumulates of every Linear layer for one image's forward pass."""
-    return sum(m.in_features * m.out_features for m in model.modules() if isinstance(m, nn.Linear))
+def macs_per_image(model: nn.Module) -> int:
+    """Multiply-accumulates of the Linear and convolution layers for one image's forward pass.
+
+    Models with ``loss`` are counted on one call of it; for the others every Linear layer counts once.
+    """
+    if not hasattr(model, "loss"):
+        return sum(m.in_features * m.out_features for m in model.modules() if isinstance(m, nn.Linear))
+    counts = []
+
+    def count(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if isinstance(module, nn.Linear):
+            counts.append(module.in_features * module.out_features)
+        elif isinstance(module, nn.Conv2d):  # every output value sums over in_channels x kernel
+            counts.append(output[0].numel() * module.in_channels * module.kernel_size[0] * module.kernel_size[1])
+        elif isinstance(module, nn.ConvTranspose2d):  # every input value feeds out_channels x kernel
+            counts.append(inputs[0][0].numel() * module.out_channels * module.kernel_size[0] * module.kernel_size[1])
+
+    layers = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, layers)]
+    with torch.no_grad():
+        model.loss(torch.rand(1, 1, 28, 28, device=next(model.parameters()).device))
+    for hook in hooks:
+        hook.remove()
+    return sum(counts)
 
 
 def main() -> None:
@@ -102,14 +119,20 @@ def main() -> None:
     labels = data.y_train.repeat(repeats)[: args.images]
 
     rows = []
-    for name, recipe in [("VAE 20-d", "vae-20d"), ("BiGAN", "bigan")]:
-        model = gm.recipe(recipe).build()
-        fit_epoch(model, images[: 4 * args.batch_size], args.batch_size, device)  # warm-up
-        t_fit = fit_epoch(model, images, args.batch_size, device)
-        t_loader = dataloader_epoch(model, images, labels, args.batch_size, device)
+    models = [
+        ("MLP VAE", lambda: gm.VAE(latent_dim=20), gm.recipe("vae-20d").lr),  # Kingma & Welling's network
+        ("ConvVAE", gm.recipe("vae-20d").build, gm.recipe("vae-20d").lr),  # the course's 20-d recipe
+        ("BiGAN", gm.recipe("bigan").build, gm.recipe("bigan").lr),
+    ]
+    for name, build, lr in models:
+        gm.seed_everything(0)
+        model = build()
+        fit_epoch(model, images[: 4 * args.batch_size], args.batch_size, lr, device)  # warm-up
+        t_fit = fit_epoch(model, images, args.batch_size, lr, device)
+        t_loader = dataloader_epoch(model, images, labels, args.batch_size, lr, device)
         # forward 2 FLOPs per multiply-accumulate, backward twice that; for the BiGAN a lower bound, since
         # a step runs its discriminator more than once
-        train_flops = 6 * linear_macs_per_image(model) * len(images)
+        train_flops = 6 * macs_per_image(model.to(device)) * len(images)
         rows.append((name, t_fit, t_loader, train_flops / t_fit))
 
     peak_dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
