@@ -35,7 +35,9 @@ def _train(args: argparse.Namespace) -> int:
     from gmtutor import zoo
     from gmtutor.data import load_mnist
 
-    changes = {"epochs": args.epochs} if args.epochs else {}
+    if args.steps is not None and args.steps < 1:
+        raise ValueError(f"--steps must be a positive number of optimiser steps, got {args.steps}")
+    changes = {"steps": args.steps, "quick_steps": args.steps} if args.steps else {}  # honoured in either mode
     data = load_mnist(args.data)
     print(f"Training {args.model} on {data.describe()}")
     model = zoo.get(args.model, data, retrain=args.retrain, **changes)
@@ -122,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a course model into the cache (or load it if cached)")
     train.add_argument("model", choices=sorted(RECIPES), help="which model")
-    train.add_argument("--epochs", type=int, default=None, help="override the recipe's number of epochs")
+    train.add_argument("--steps", type=int, default=None, help="override the recipe's number of optimiser steps")
     train.add_argument("--data", choices=["auto", "mnist", "embedded"], default="auto", help="which MNIST")
     train.add_argument("--retrain", action="store_true", help="train even if a cached model exists")
     train.set_defaults(run=_train)

@@ -48,7 +48,11 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800) -> NotebookRun:
 
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=False,  # widgets need a kernel; the stored pictures beside them are what pages show
     )
     start = time.perf_counter()
     try:

@@ -106,6 +106,33 @@ class MNIST:
             self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test], self.y_test[:n_test], self.source
         )
 
+    def per_class(self, train: int | None = None, test: int | None = None) -> MNIST:
+        """At most ``train`` training and ``test`` test images of each digit (None: all), in their stored order.
+
+        A split that already has no more than that many of every digit is kept as it is, so on the
+        embedded subset ``data.per_class(400, 100)`` is ``data`` itself, and on full MNIST it is a
+        sample of the same size: evaluation then takes the same time on both.
+        """
+        x_train, y_train = _first_per_class(self.x_train, self.y_train, train)
+        x_test, y_test = _first_per_class(self.x_test, self.y_test, test)
+        if x_train is self.x_train and x_test is self.x_test:
+            return self
+        return MNIST(x_train, y_train, x_test, y_test, self.source)
+
+
+def _first_per_class(x: torch.Tensor, y: torch.Tensor, limit: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``limit`` items of each label (all if None), in their order; the same tensors if none is cut."""
+    if limit is None or int(torch.bincount(y).max()) <= limit:
+        return x, y
+    if limit < 1:
+        raise ValueError(f"per_class needs a positive number of images per digit, got {limit}")
+    rank = torch.zeros_like(y)  # each item's position among the items of its label
+    for label in y.unique():
+        members = y == label
+        rank[members] = torch.arange(int(members.sum()))
+    keep = rank < limit
+    return x[keep], y[keep]
+
 
 def as_images(x: torch.Tensor) -> torch.Tensor:
     """Turn uint8 pixels (N, 28, 28), (N, 784) or (N, 1, 28, 28) into floats in [0, 1], shaped (N, 1, 28, 28).
@@ -213,12 +240,12 @@ def _load_idx_mnist(root: Path) -> MNIST:
 
 
 def _fetch(url: str, timeout: float, progress: bool) -> bytes:
-    from tqdm.auto import tqdm
+    from gmtutor.progress import progress_bar
 
     with urllib.request.urlopen(url, timeout=timeout) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         buffer = io.BytesIO()
-        with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], disable=not progress) as bar:
+        with progress_bar(total, url.rsplit("/", 1)[-1], unit="B", enabled=progress, unit_scale=True) as bar:
             while chunk := response.read(1 << 16):
                 buffer.write(chunk)
                 bar.update(len(chunk))

@@ -76,7 +76,8 @@ def class_centroids(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_classe
 
 
 def interpolation_vector(centroids: torch.Tensor, a: int, b: int) -> torch.Tensor:
-    """The vector from class ``b``'s centroid to class ``a``'s: adding it to a ``b`` code moves it towards ``a``."""
+    """``v(b -> a) = c_a - c_b``, the axis from class ``b`` to class ``a``: adding it to a code of a ``b`` moves
+    it towards the ``a``s. Call it with keywords, ``interpolation_vector(centroids, a=0, b=6)`` for 6 -> 0."""
     return centroids[a] - centroids[b]
 
 
@@ -94,20 +95,21 @@ def manipulate(model: nn.Module, x: torch.Tensor, vector: torch.Tensor, alphas) 
 
 
 def digit_pairs(n_classes: int = 10) -> list[tuple[int, int]]:
-    """All unordered pairs (a, b) with a < b: 45 for ten digits."""
-    return [(a, b) for a in range(n_classes) for b in range(a + 1, n_classes)]
+    """All unordered pairs as (b, a) with b < a, read "from b to a": 45 for ten digits."""
+    return [(b, a) for b in range(n_classes) for a in range(b + 1, n_classes)]
 
 
 @torch.no_grad()
 def pair_grid(model: nn.Module, centroids: torch.Tensor, alphas) -> tuple[torch.Tensor, list[tuple[int, int]]]:
-    """For every pair (a, b), decode ``c_a + alpha (c_b - c_a)``: alpha 0 is a's centroid, alpha 1 is b's.
+    """For every pair (b, a), decode ``c_b + alpha * v(b -> a)`` with ``v(b -> a) = c_a - c_b``: alpha 0 is
+    b's centroid, alpha 1 is a's.
 
-    Returns images shaped (45, len(alphas), 1, 28, 28) and the list of pairs, in the same order.
+    Returns images shaped (45, len(alphas), 1, 28, 28) and the list of pairs (b, a), in the same order.
     """
     pairs = digit_pairs(len(centroids))
     alphas = torch.as_tensor(alphas, dtype=torch.float32).reshape(-1)
-    starts = torch.stack([centroids[a] for a, _ in pairs])
-    steps = torch.stack([centroids[b] - centroids[a] for a, b in pairs])
+    starts = torch.stack([centroids[b] for b, _ in pairs])
+    steps = torch.stack([interpolation_vector(centroids, a=a, b=b) for b, a in pairs])
     codes = starts[:, None, :] + alphas[None, :, None] * steps[:, None, :]
     images = decode_all(model, codes.reshape(-1, centroids.shape[1]))
     return images.reshape(len(pairs), len(alphas), 1, 28, 28), pairs

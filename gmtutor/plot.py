@@ -1,14 +1,87 @@
-"""Figures for the notebooks: image grids and digit galleries (matplotlib only)."""
+"""Figures for the notebooks: image grids, digit galleries and the plots of each lesson (matplotlib only).
+
+Importing this module sets a style that reads at projection size (no text below 9 points), and, in a
+notebook kernel, stores figures as compact PNGs: 8-bit greyscale when a figure is grey (digit grids),
+a 256-colour palette otherwise. A notebook full of digits then stays small on disk and on the web.
+"""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 
 from gmtutor.data import as_images
+
+SMALL = 9  # points: the smallest text any figure uses (tick labels, legends, annotations)
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.title_fontsize": 10,
+    "figure.titlesize": 13,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+}
+plt.rcParams.update(STYLE)
+
+# Words for the keys that models report, for axis labels.
+PART_NAMES = {
+    "loss": "loss",
+    "recon": "reconstruction",
+    "kl": "KL",
+    "d_loss": "discriminator loss",
+    "g_loss": "generator loss",
+    "ge_loss": "generator and encoder loss",
+    "d_acc": "discriminator accuracy",
+    "recon_mse": "reconstruction error (MSE)",
+}
+
+
+def compact_png(raw: bytes) -> bytes:
+    """PNG bytes of a figure, smaller: flattened on white, then greyscale if every pixel is grey, else
+    a 256-colour palette (median cut, which keeps lines, text and colour maps looking the same)."""
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(raw)).convert("RGBA")
+    flat = Image.alpha_composite(Image.new("RGBA", picture.size, "white"), picture).convert("RGB")
+    pixels = np.asarray(flat)
+    grey = bool((pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all())
+    small = flat.convert("L") if grey else flat.quantize(256, method=Image.Quantize.MEDIANCUT)
+    buffer = io.BytesIO()
+    small.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def figure_png(fig: Figure, close: bool = True) -> bytes:
+    """A figure as compact PNG bytes (``compact_png``), cropped to its contents; closes it unless told not to."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    if close:
+        plt.close(fig)
+    return compact_png(buffer.getvalue())
+
+
+def _store_figures_compactly() -> None:
+    """In a notebook kernel, make figures display as compact PNGs (see ``compact_png``)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or "IPKernelApp" not in getattr(shell, "config", {}):
+        return
+    shell.display_formatter.formatters["image/png"].for_type(Figure, lambda fig: figure_png(fig, close=False))
+
+
+_store_figures_compactly()
 
 
 def tile(images: torch.Tensor, ncol: int, pad: int = 2, fill: float = 0.15) -> np.ndarray:
@@ -58,20 +131,28 @@ def digits_by_class(x: torch.Tensor, y: torch.Tensor, per_class: int = 10, title
 
 
 def loss_curves(
-    histories: dict[str, object], parts: Sequence[str], title: str | None = None, unit: str = "nats per image"
+    histories: dict[str, object],
+    parts: Sequence[str],
+    title: str | None = None,
+    unit: str = "nats per image",
+    names: dict[str, str] | None = None,
 ) -> plt.Figure:
-    """One panel per loss part, training (solid) and test (dashed) per epoch, one colour per named run."""
-    fig, axes = plt.subplots(1, len(parts), figsize=(4.2 * len(parts), 3.2), squeeze=False)
+    """One panel per loss part against training epochs, training (solid) and test (dashed), one colour per run.
+
+    Parts are labelled in words (``PART_NAMES``, or ``names`` for others): "reconstruction", not "recon".
+    """
+    names = {**PART_NAMES, **(names or {})}
+    fig, axes = plt.subplots(1, len(parts), figsize=(4.4 * len(parts), 3.4), squeeze=False)
     for ax, part in zip(axes[0], parts, strict=True):
         for i, (name, history) in enumerate(histories.items()):
             epochs = history["epoch"]
-            ax.plot(epochs, history[part], color=f"C{i}", label=f"{name} train")
+            ax.plot(epochs, history[part], color=f"C{i}", label=f"{name}, training")
             if f"test_{part}" in history.keys():
-                ax.plot(epochs, history[f"test_{part}"], color=f"C{i}", linestyle="--", label=f"{name} test")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(f"{part} ({unit})")
+                ax.plot(epochs, history[f"test_{part}"], color=f"C{i}", linestyle="--", label=f"{name}, test")
+        ax.set_xlabel("epochs (passes over the training images)")
+        ax.set_ylabel(f"{names.get(part, part)} ({unit})")
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].legend(fontsize=SMALL)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -86,13 +167,48 @@ def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, title: str | None 
     for digit in range(10):
         chosen = labels == digit
         ax.scatter(codes[chosen, 0], codes[chosen, 1], s=6, alpha=0.7, color=plt.cm.tab10(digit), label=str(digit))
-    ax.legend(markerscale=3, fontsize=8, title="digit", loc="upper right", framealpha=0.8)
+    ax.legend(markerscale=3, fontsize=SMALL, title="digit", loc="upper right", framealpha=0.8)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)
     return ax.figure
+
+
+def latent_map(
+    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, n: int = 15, limit: float | None = None
+) -> plt.Figure:
+    """A 2-d latent space twice, on the same axes: left, the codes of ``images`` coloured by digit; right, the
+    images decoded from an even n x n grid of codes over the same square. A region on the left and the
+    digits drawn at the same place on the right belong together.
+
+    ``limit`` sets the square [-limit, limit]^2 (default: where 98% of the codes fall on each axis).
+    """
+    from gmtutor.latent import decode_all, encode_all
+
+    codes = encode_all(model, images)
+    if codes.shape[1] != 2:
+        raise ValueError(f"latent_map draws 2-d latent spaces; this model's codes have {codes.shape[1]} numbers")
+    if limit is None:
+        limit = float(codes.abs().quantile(0.98, dim=0).max())
+    values = torch.linspace(-limit, limit, n)
+    z1, z2 = torch.meshgrid(values, values.flip(0), indexing="xy")  # row by row from the top left
+    canvas = tile(decode_all(model, torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)), ncol=n, pad=0)
+    half_cell = limit / (n - 1)
+    extent = (-limit - half_cell, limit + half_cell, -limit - half_cell, limit + half_cell)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 6))
+    latent_scatter(codes, labels, ax=left, title="test digits at their codes")
+    right.imshow(1.0 - canvas, cmap="gray", vmin=0, vmax=1, extent=extent, interpolation="nearest")
+    right.set_title("digits decoded from a grid of codes")
+    right.set_xlabel("$z_1$")
+    for ax in (left, right):  # the same square on both sides
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+        ax.grid(alpha=0.25)
+    fig.tight_layout()
+    return fig
 
 
 def image_rows(rows: dict[str, torch.Tensor], title: str | None = None, scale: float = 0.6) -> plt.Figure:
@@ -161,7 +277,7 @@ def generative_vs_discriminative_2d(
         plt.Line2D([], [], color="black", lw=1.5, ls=":"),
     ]
     labels += ["class mean $\\mu_y$", "1 std. dev.", "2 std. dev.", "boundary $p(y\\mid x)=0.5$"]
-    left.legend(handles, labels, fontsize=8, loc="lower right", framealpha=0.9)
+    left.legend(handles, labels, fontsize=SMALL, loc="lower right", framealpha=0.9)
     _finish_2d(left, "Naive Bayes learns $p(x \\mid y)$ and $p(y)$")
 
     proba = lr.predict_proba(grid)[:, 1].reshape(xx.shape)
@@ -174,7 +290,7 @@ def generative_vs_discriminative_2d(
     )
     right.set_xlim(xx.min(), xx.max())
     right.set_ylim(yy.min(), yy.max())
-    right.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    right.legend(fontsize=SMALL, loc="lower right", framealpha=0.9)
     fig.colorbar(shading, ax=right, shrink=0.8, label=f"$p(y = \\mathrm{{{names[1]}}} \\mid x)$")
     _finish_2d(right, "Logistic regression learns $p(y \\mid x)$")
     fig.tight_layout()
@@ -189,7 +305,7 @@ def real_and_sampled_2d(
     _scatter_classes(ax, x, y, [f"{name}, real" for name in names])
     for k, drawn in samples.items():
         ax.scatter(*drawn.T, s=22, marker="x", lw=1.1, color=_CLASS_COLOURS[k], alpha=0.9, label=f"{names[k]}, sampled")
-    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    ax.legend(fontsize=SMALL, loc="lower right", framealpha=0.9)
     _finish_2d(ax, "Real points and points sampled from Naive Bayes")
     fig.tight_layout()
     return fig
@@ -213,12 +329,12 @@ def learning_curves(curve: object, title: str | None = None) -> plt.Figure:
             textcoords="offset points",
             ha="center",
             va="bottom",
-            fontsize=8,
+            fontsize=SMALL,
             color=f"C{i}",
         )
     ax.set_xscale("log")
     ax.margins(y=0.08)
-    ax.set_xticks(curve.sizes, [f"{s:,}" for s in curve.sizes], fontsize=8)
+    ax.set_xticks(curve.sizes, [f"{s:,}" for s in curve.sizes], fontsize=SMALL)
     ax.minorticks_off()
     ax.set_xlabel("training images (log scale, the same number per digit)")
     ax.set_ylabel("test accuracy")
@@ -276,7 +392,7 @@ def unseen_class_2d(
             linewidths=0.7,
             label=f"{newcomer_name} (never seen)",
         )
-        ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+        ax.legend(fontsize=SMALL, loc="lower right", framealpha=0.9)
         _finish_2d(ax, title)
     fig.tight_layout()
     return fig
@@ -351,7 +467,7 @@ def unseen_digit_aucs(table: object) -> plt.Figure:
     ax.set_ylim(0, 1.25)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper center", ncol=3, framealpha=0.95)
+    ax.legend(fontsize=SMALL, loc="upper center", ncol=3, framealpha=0.95)
     pairs = len(np.unique(table.seen, axis=0))
     ax.set_title(f"Spotting the newcomer: {len(table.unseen)} experiments ({pairs} seen pairs)", fontsize=11)
     fig.tight_layout()
@@ -393,22 +509,41 @@ def naive_bayes_samples(nb: object, per_class: int = 10, seed: int = 0, title: s
 def pair_canvas(
     images: torch.Tensor, pairs: Sequence[tuple[int, int]], alphas: Sequence[float], panels: int = 3, title: str = ""
 ) -> plt.Figure:
-    """The 45-pair canvas: one row per digit pair (a -> b), one column per alpha, split into side-by-side panels."""
+    """The 45-pair canvas: one row per digit pair (b, a), read "from b to a", one column per alpha, split into
+    side-by-side panels."""
     n_pairs, n_alphas = images.shape[:2]
     per_panel = -(-n_pairs // panels)
     fig, axes = plt.subplots(1, panels, figsize=(panels * (0.42 * n_alphas + 0.5), 0.42 * per_panel + 0.8))
     for p, ax in enumerate(np.atleast_1d(axes)):
         rows = slice(p * per_panel, min((p + 1) * per_panel, n_pairs))
-        labels = [f"{a} → {b}" for a, b in pairs[rows]]
+        labels = [f"{b} → {a}" for b, a in pairs[rows]]
         show_images(images[rows].reshape(-1, 1, 28, 28), ncol=n_alphas, row_labels=labels, ax=ax)
-        step = ax.get_xlim()[1] / n_alphas
-        ax.set_xticks([step * (i + 0.5) for i in range(n_alphas)], [f"{a:g}" for a in alphas], fontsize=7)
-        ax.tick_params(bottom=False)
-        ax.set_xlabel("alpha")
+        _alpha_ticks(ax, alphas, every=2)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _alpha_ticks(ax: plt.Axes, alphas: Sequence[float], every: int = 1) -> None:
+    """Label the columns of an image grid drawn on ``ax`` with their alphas (every ``every``-th one)."""
+    step = ax.get_xlim()[1] / len(alphas)
+    shown = range(0, len(alphas), every)
+    ax.set_xticks([step * (i + 0.5) for i in shown], [f"{alphas[i]:g}" for i in shown], fontsize=SMALL)
+    ax.tick_params(bottom=False)
+    ax.set_xlabel("alpha")
+
+
+def _probability_curves(ax: plt.Axes, alphas: Sequence[float], probabilities: torch.Tensor, digits: Sequence[int]):
+    for digit in digits:
+        style = {"marker": "o", "markersize": 4, "color": plt.cm.tab10(digit), "linewidth": 2}
+        ax.plot(alphas, probabilities[:, digit], label=str(digit), **style)
+    ax.set_xlabel("alpha")
+    ax.set_ylabel("classifier probability")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(min(alphas), max(alphas))
+    ax.grid(alpha=0.3)
+    ax.legend(title="digit", fontsize=SMALL, loc="center left")
 
 
 def alpha_sweep(
@@ -424,26 +559,75 @@ def alpha_sweep(
     fig, (top, bottom) = plt.subplots(
         2,
         1,
-        figsize=(max(7.0, 0.5 * len(alphas)), 3.4 + 0.55 * len(rows)),
-        gridspec_kw={"height_ratios": [0.55 * len(rows), 2.2]},
+        figsize=(max(7.5, 0.55 * len(alphas)), 3.6 + 0.6 * len(rows)),
+        gridspec_kw={"height_ratios": [0.6 * len(rows), 2.2]},
     )
     show_images(rows.reshape(-1, 1, 28, 28), ncol=len(alphas), ax=top)
-    step = top.get_xlim()[1] / len(alphas)
-    top.set_xticks([step * (i + 0.5) for i in range(len(alphas))], [f"{a:g}" for a in alphas], fontsize=7)
-    top.tick_params(bottom=False)
-    for digit in digits:
-        style = {"marker": "o", "markersize": 3, "color": plt.cm.tab10(digit)}
-        bottom.plot(alphas, probabilities[:, digit], label=str(digit), **style)
-    bottom.set_xlabel("alpha")
-    bottom.set_ylabel("classifier probability")
-    bottom.set_ylim(-0.03, 1.03)
-    bottom.set_xlim(min(alphas), max(alphas))
-    bottom.grid(alpha=0.3)
-    bottom.legend(title="digit", fontsize=8)
+    _alpha_ticks(top, alphas)
+    _probability_curves(bottom, alphas, probabilities, digits)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def compare_sweeps(
+    sweeps: dict[str, tuple[torch.Tensor, torch.Tensor]],
+    alphas: Sequence[float],
+    digits: Sequence[int],
+    title: str = "",
+) -> plt.Figure:
+    """The same alpha sweep in several models, side by side: ``sweeps[name] = (images, probabilities)``, with
+    images (rows, alphas, 1, 28, 28) on top and the classifier's probabilities of ``digits`` below."""
+    n_rows = max(len(images.reshape(-1, len(alphas), 1, 28, 28)) for images, _ in sweeps.values())
+    fig, axes = plt.subplots(
+        2,
+        len(sweeps),
+        figsize=(6.4 * len(sweeps), 3.6 + 0.5 * n_rows),
+        gridspec_kw={"height_ratios": [0.5 * n_rows, 2.2]},
+        squeeze=False,
+    )
+    for column, (name, (images, probabilities)) in enumerate(sweeps.items()):
+        rows = images.reshape(-1, len(alphas), 1, 28, 28)
+        show_images(rows.reshape(-1, 1, 28, 28), ncol=len(alphas), ax=axes[0, column], title=name)
+        _alpha_ticks(axes[0, column], alphas, every=2)
+        _probability_curves(axes[1, column], alphas, probabilities, digits)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def explorer_snapshot(
+    start: torch.Tensor,
+    image: torch.Tensor,
+    probabilities: torch.Tensor,
+    highlight: dict[int, str] | None = None,
+    title: str = "",
+) -> bytes:
+    """A static picture of the interpolation explorer (start image, moved image, the classifier's bars),
+    as compact PNG bytes: what a page without a kernel shows in place of the live widget."""
+    highlight = highlight or {}
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(9.0, 2.9), gridspec_kw={"width_ratios": [1, 1, 1.6]})
+    for ax, picture, name in ((left, start, "start image"), (middle, image, "moved")):
+        ax.imshow(1.0 - as_images(picture)[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(name)
+    colours = [
+        "tab:green" if d in highlight and highlight[d] == "to a" else "tab:blue" if d in highlight else "0.6"
+        for d in range(10)
+    ]
+    right.bar(range(10), torch.as_tensor(probabilities).float().numpy(), color=colours)
+    right.set_xticks(range(10))
+    right.set_ylim(0, 1)
+    right.set_xlabel("digit (green: to a, blue: from b)")
+    right.set_ylabel("p(digit)")
+    right.set_title("classifier")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return figure_png(fig)
 
 
 def sweep_animation(
@@ -451,11 +635,12 @@ def sweep_animation(
 ):
     """An animation of the alpha sweep (image and classifier bars per frame), for pages without a kernel.
 
-    Returns a ``matplotlib.animation.FuncAnimation``; ``.to_jshtml()`` embeds it in a notebook.
+    Returns a ``matplotlib.animation.FuncAnimation``; ``.to_jshtml()`` embeds it in a notebook. Pages
+    that strip scripts (GitHub) cannot play it: ``AnimatedSweep`` stores a filmstrip beside it.
     """
     from matplotlib import animation
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(6.0, 2.8), dpi=72, gridspec_kw={"width_ratios": [1, 1.4]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 3.0), dpi=72, gridspec_kw={"width_ratios": [1, 1.4]})
     picture = left.imshow(1.0 - as_images(images[:1])[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
     left.set_xticks([])
     left.set_yticks([])
@@ -480,6 +665,43 @@ def sweep_animation(
     return movie
 
 
+class AnimatedSweep:
+    """An alpha sweep stored twice: as an animation that plays in a browser (``to_jshtml``, scripts), and as a
+    filmstrip image that shows everywhere, also on pages that strip scripts. Display it as a cell's last value."""
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        alphas: Sequence[float],
+        probabilities: torch.Tensor,
+        digits: Sequence[int],
+        title: str = "",
+        frames_in_strip: int = 11,
+    ):
+        self.images, self.alphas, self.probabilities = images, list(alphas), probabilities
+        self.digits, self.title = list(digits), title
+        self.frames_in_strip = frames_in_strip
+
+    def filmstrip_png(self) -> bytes:
+        """Evenly spaced frames with the classifier's probability of each chosen digit: compact PNG bytes."""
+        chosen = np.unique(np.linspace(0, len(self.alphas) - 1, self.frames_in_strip).round().astype(int))
+        fig = alpha_sweep(
+            self.images[chosen],
+            [self.alphas[i] for i in chosen],
+            self.probabilities[chosen],
+            self.digits,
+            title=f"{self.title} (filmstrip)",
+        )
+        return figure_png(fig)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, Image, display
+
+        movie = sweep_animation(self.images, self.alphas, self.probabilities, title=self.title)
+        display(HTML(movie.to_jshtml(default_mode="reflect")))
+        display(Image(data=self.filmstrip_png(), format="png"))
+
+
 def transfer_matrix(rates: torch.Tensor, title: str = "") -> plt.Figure:
     """A 10 x 10 heat map of axis-transfer rates: row b (from), column a (to), the diagonal left blank."""
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
@@ -494,7 +716,7 @@ def transfer_matrix(rates: torch.Tensor, title: str = "") -> plt.Figure:
                     f"{value:.0%}"[:-1],
                     ha="center",
                     va="center",
-                    fontsize=7,
+                    fontsize=SMALL,
                     color="black" if value > 0.6 else "white",
                 )
     ax.set_xticks(range(10))
@@ -523,8 +745,8 @@ def adversarial_curves(histories: dict[str, object], title: str | None = None) -
     axes[0].axhline(2 * np.log(2), color="grey", linestyle=":", label="2 log 2 (D cannot tell)")
     axes[2].axhline(0.5, color="grey", linestyle=":", label="chance")
     axes[2].set_ylim(0, 1.02)
-    axes[0].legend(fontsize=8)
-    axes[2].legend(fontsize=8)
+    axes[0].legend(fontsize=SMALL)
+    axes[2].legend(fontsize=SMALL)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -542,7 +764,7 @@ def class_bars(histograms: dict[str, torch.Tensor], title: str | None = None) ->
     ax.set_xticks(range(10))
     ax.set_xlabel("digit the classifier sees")
     ax.set_ylabel("fraction of samples")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SMALL)
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -559,11 +781,11 @@ def accuracy_bars(results: dict[str, dict[str, float]], title: str | None = None
         positions = np.arange(len(names)) + (j - (len(classifiers) - 1) / 2) * width
         values = [results[name][classifier] for name in names]
         bars = ax.bar(positions, values, width=width, color=f"C{j}", label=classifier)
-        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=8, padding=2)
+        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=SMALL, padding=2)
     ax.set_xticks(range(len(names)), names)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.08)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=SMALL, loc="lower right")
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -591,9 +813,9 @@ def generator_loss_shapes() -> plt.Figure:
         ax.set_xlabel("D(G(z)): how real D thinks a fake is")
         ax.axvspan(1e-3, 0.1, color="grey", alpha=0.12)
         ax.grid(alpha=0.3)
-    left.text(0.012, left.get_ylim()[1] * 0.8, "early training:\nD spots fakes", fontsize=8)
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
+    left.text(0.012, left.get_ylim()[1] * 0.8, "early training:\nD spots fakes", fontsize=SMALL)
+    left.legend(fontsize=SMALL)
+    right.legend(fontsize=SMALL)
     fig.tight_layout()
     return fig
 
@@ -618,7 +840,7 @@ def flow_on_points(points: torch.Tensor, flow: torch.nn.Module, n_samples: int =
     axes[1].scatter(*codes.T, color="tab:purple", **style)
     circle = plt.Circle((0, 0), 2.0, fill=False, color="grey", linestyle="--", label="2 standard deviations")
     axes[1].add_patch(circle)
-    axes[1].legend(fontsize=8, loc="upper right")
+    axes[1].legend(fontsize=SMALL, loc="upper right")
     axes[1].set_title("their codes $z = f(x)$")
     axes[2].pcolormesh(xx, yy, density, cmap="viridis", shading="auto")
     axes[2].set_title("learned density $p(x)$")

@@ -1,8 +1,12 @@
-"""The alpha-slider explorer: move a digit along a class axis in a model's latent space, live (ipywidgets only).
+"""The alpha-slider explorer: move any digit along any class axis in a model's latent space, live (ipywidgets).
 
-Speed comes from doing little per slider move: codes, centroids and the axis are cached when the
-model or digits change; a move decodes one code, writes PNG bytes into an ``Image`` widget and sets
-ten progress bars. No figure is rebuilt.
+The seed experiment of the course is a test 7 moved along the axis from 6 to 0: the start image and
+the axis are chosen separately. Speed comes from doing little per slider move: codes, centroids and
+the axis are cached when the model or digits change; a move decodes one code, writes PNG bytes into
+an ``Image`` widget and sets ten progress bars. No figure is rebuilt.
+
+Widgets need a running kernel. Displaying an explorer therefore also stores a picture of its first
+state, so a notebook read on a web page shows what the sliders would show.
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ from gmtutor.data import MNIST, as_images
 from gmtutor.evaluate import DigitClassifier, digit_classifier
 from gmtutor.latent import class_centroids, encode_all, interpolation_vector
 
+START_KINDS = ("test digit", "centroid")
+TEXT_FALLBACK = (
+    "Interpolation explorer (live sliders: they need a running kernel). A picture of its first state follows."
+)
+
 
 def png_bytes(image: torch.Tensor, size: int = 196) -> bytes:
     """One image in [0, 1] (any shape with 784 values) as PNG bytes: dark ink on white, scaled up to ``size``."""
@@ -30,11 +39,13 @@ def png_bytes(image: torch.Tensor, size: int = 196) -> bytes:
 
 
 class InterpolationExplorer:
-    """Pick a model, a "from" digit b, a "to" digit a and a source image; slide alpha along b -> a.
+    """Pick a model, a start image (a test digit or a class centroid) and an axis from digit b to digit a;
+    slide alpha.
 
-    The picture shows ``decode(z + alpha * (c_a - c_b))`` where ``z`` is the source's code (the
-    centroid of b, or the code of a test digit of class b); the bars show a digit classifier's
-    probabilities for the picture. Display it as the last expression of a cell.
+    The picture shows ``decode(z + alpha * v(b -> a))`` with ``v(b -> a) = c_a - c_b``, where ``z`` is the
+    start image's code; the bars show a digit classifier's probabilities for the picture (green: a,
+    blue: b, orange: the start's own digit). The defaults are the seed experiment: a test 7 moved
+    along 6 -> 0. Display it as the last expression of a cell.
     """
 
     def __init__(
@@ -44,9 +55,15 @@ class InterpolationExplorer:
         classifier: DigitClassifier | None = None,
         alpha_range: tuple[float, float] = (-1.0, 2.0),
         size: int = 196,
+        start_digit: int = 7,
+        axis: tuple[int, int] = (6, 0),
     ):
         if not models:
             raise ValueError("interpolation_explorer needs at least one model, e.g. {'VAE 20-d': vae}")
+        digits = list(range(10))
+        for name, digit in (("start_digit", start_digit), ("axis[0]", axis[0]), ("axis[1]", axis[1])):
+            if digit not in digits:
+                raise ValueError(f"{name} must be a digit 0-9, got {digit!r}")
         self.models = dict(models)
         self.data = data
         self.classifier = classifier or digit_classifier(data)
@@ -55,12 +72,16 @@ class InterpolationExplorer:
         self._test_codes: dict[str, torch.Tensor] = {}
         self._start = torch.zeros(1)
         self._axis = torch.zeros(1)
+        self._start_image = torch.zeros(1, 1, 28, 28)
 
         self.model = widgets.Dropdown(options=list(self.models), description="model")
-        self.from_digit = widgets.Dropdown(options=list(range(10)), value=7, description="from b")
-        self.to_digit = widgets.Dropdown(options=list(range(10)), value=1, description="to a")
-        self.source = widgets.ToggleButtons(options=["test digit", "centroid of b"], description="start")
-        self.index = widgets.IntSlider(value=0, min=0, max=max(0, self._count_of(7) - 1), description="test #")
+        self.source = widgets.ToggleButtons(options=list(START_KINDS), description="start")
+        self.start_digit = widgets.Dropdown(options=digits, value=start_digit, description="start digit")
+        self.index = widgets.IntSlider(
+            value=0, min=0, max=max(0, self._count_of(start_digit) - 1), description="test #"
+        )
+        self.from_digit = widgets.Dropdown(options=digits, value=axis[0], description="axis from b")
+        self.to_digit = widgets.Dropdown(options=digits, value=axis[1], description="to a")
         self.alpha = widgets.FloatSlider(
             value=0.0, min=alpha_range[0], max=alpha_range[1], step=0.05, continuous_update=True, description="alpha"
         )
@@ -68,17 +89,19 @@ class InterpolationExplorer:
         self.start_picture = widgets.Image(format="png", width=size // 2, height=size // 2)
         self.bars = [
             widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description=str(d), layout={"width": "260px"})
-            for d in range(10)
+            for d in digits
         ]
-        self.bar_labels = [widgets.Label(value="") for _ in range(10)]
+        self.bar_labels = [widgets.Label(value="") for _ in digits]
 
-        for control in (self.model, self.from_digit, self.to_digit, self.source, self.index):
+        for control in (self.model, self.source, self.start_digit, self.index, self.from_digit, self.to_digit):
             control.observe(self._on_setup_change, names="value")
         self.alpha.observe(self._on_alpha_change, names="value")
         self._prepare()
         self._redraw()
 
-        controls = widgets.VBox([self.model, self.from_digit, self.to_digit, self.source, self.index, self.alpha])
+        start_controls = widgets.VBox([self.source, self.start_digit, self.index])
+        axis_controls = widgets.VBox([self.from_digit, self.to_digit, self.alpha])
+        controls = widgets.HBox([widgets.VBox([self.model, start_controls]), axis_controls])
         start = widgets.VBox([widgets.Label("start image"), self.start_picture])
         probabilities = widgets.VBox(
             [widgets.Label("classifier: p(digit)")]
@@ -99,20 +122,21 @@ class InterpolationExplorer:
 
     def _prepare(self) -> None:
         centroids, test_codes = self._codes(self.model.value)
-        b, a = self.from_digit.value, self.to_digit.value
-        self._axis = interpolation_vector(centroids, a, b)
+        start, b, a = self.start_digit.value, self.from_digit.value, self.to_digit.value
+        self._axis = interpolation_vector(centroids, a=a, b=b)
         self.index.disabled = self.source.value != "test digit"
         if self.source.value == "test digit":
-            positions = torch.nonzero(self.data.y_test == b).flatten()
+            positions = torch.nonzero(self.data.y_test == start).flatten()
             self.index.max = max(0, len(positions) - 1)
             position = int(positions[min(self.index.value, len(positions) - 1)])
             self._start = test_codes[position]
-            self.start_picture.value = png_bytes(as_images(self.data.x_test[position : position + 1]), self.size // 2)
+            self._start_image = as_images(self.data.x_test[position : position + 1])
         else:
-            self._start = centroids[b]
-            self.start_picture.value = png_bytes(self._decode(self._start), self.size // 2)
+            self._start = centroids[start]
+            self._start_image = self._decode(self._start)
+        self.start_picture.value = png_bytes(self._start_image, self.size // 2)
         for digit, bar in enumerate(self.bars):
-            bar.bar_style = "success" if digit == a else "info" if digit == b else ""
+            bar.bar_style = "success" if digit == a else "info" if digit == b else "warning" if digit == start else ""
 
     @torch.no_grad()
     def _decode(self, code: torch.Tensor) -> torch.Tensor:
@@ -122,8 +146,12 @@ class InterpolationExplorer:
         return model.decode(code.reshape(1, -1).to(device)).float().cpu()
 
     # -- the per-move path: one decode, one PNG, ten bars
+    def current_image(self) -> torch.Tensor:
+        """The picture the explorer shows now, as a (1, 1, 28, 28) float image."""
+        return self._decode(self._start + self.alpha.value * self._axis)
+
     def _redraw(self) -> None:
-        image = self._decode(self._start + self.alpha.value * self._axis)
+        image = self.current_image()
         self.picture.value = png_bytes(image, self.size)
         probabilities = self.classifier.predict_proba(image)[0].tolist()
         for bar, label, p in zip(self.bars, self.bar_labels, probabilities, strict=True):
@@ -137,14 +165,66 @@ class InterpolationExplorer:
     def _on_alpha_change(self, _change) -> None:
         self._redraw()
 
+    # -- showing it, live and on a page without a kernel
+    def describe(self) -> str:
+        """One line naming what the explorer shows now."""
+        start = f"test {self.start_digit.value} #{self.index.value}"
+        if self.source.value == "centroid":
+            start = f"the centroid of the {self.start_digit.value}s"
+        axis = f"{self.from_digit.value} → {self.to_digit.value}"
+        return f"{self.model.value}: {start} moved along {axis}, alpha = {self.alpha.value:g}"
+
+    def snapshot_png(self) -> bytes:
+        """A static picture of the explorer's present state (start, picture, the classifier's bars), as PNG bytes."""
+        from gmtutor import plot
+
+        probabilities = self.classifier.predict_proba(self.current_image())[0]
+        return plot.explorer_snapshot(
+            self._start_image,
+            self.current_image(),
+            probabilities,
+            highlight={self.to_digit.value: "to a", self.from_digit.value: "from b"},
+            title=self.describe(),
+        )
+
     def _ipython_display_(self) -> None:
+        from IPython.display import Image as PictureOutput
         from IPython.display import display
 
-        display(self.widget)
+        bundle = self.widget._repr_mimebundle_()
+        bundle["text/plain"] = TEXT_FALLBACK
+        display(bundle, raw=True)
+        display(PictureOutput(data=self.snapshot_png(), format="png"))
 
 
 def interpolation_explorer(
-    models: dict[str, nn.Module], data: MNIST, classifier: DigitClassifier | None = None
+    models: dict[str, nn.Module],
+    data: MNIST,
+    classifier: DigitClassifier | None = None,
+    start_digit: int = 7,
+    axis: tuple[int, int] = (6, 0),
 ) -> InterpolationExplorer:
-    """The live alpha-slider explorer for ``models`` (name -> model with encode/decode) on ``data``."""
-    return InterpolationExplorer(models, data, classifier)
+    """The live alpha-slider explorer for ``models`` (name -> model with encode/decode) on ``data``.
+
+    It starts on the seed experiment, a test ``start_digit`` moved along ``axis`` = (b, a), from b to a.
+    """
+    return InterpolationExplorer(models, data, classifier, start_digit=start_digit, axis=axis)
+
+
+def course_explorer(data: MNIST | None = None, progress: bool = False) -> InterpolationExplorer:
+    """The explorer of notebook 05 and ``gmtutor app``: the cached 20-d VAE and BiGAN, and raw pixels.
+
+    Models that are not cached yet are trained first. Centroids and test digits come from
+    ``data.per_class(400, 100)``, the embedded subset's sizes, so it opens as fast on full MNIST.
+    """
+    from gmtutor import zoo
+    from gmtutor.data import load_mnist
+    from gmtutor.latent import PixelSpace
+
+    data = data if data is not None else load_mnist()
+    models = {
+        "VAE 20-d": zoo.get("vae-20d", data, progress=progress),
+        "BiGAN": zoo.get("bigan", data, progress=progress),
+        "pixels (NB means)": PixelSpace(),
+    }
+    return interpolation_explorer(models, data.per_class(400, 100))

@@ -1,7 +1,7 @@
 """The trained-model cache: load a course model if it was trained before with the same settings, else train and save it.
 
 A checkpoint's file name carries a fingerprint of everything that shapes the model: the recipe
-(class, config, epochs, batch size, learning rate, seed), quick or full mode, and the data
+(class, config, steps, batch size, learning rate, seed), quick or full mode, and the data
 (source and size). A changed setting therefore never loads a stale model. Each checkpoint also
 records the library versions, the training history and its final metrics.
 """
@@ -80,13 +80,13 @@ def _load_if_valid(path: Path, expected: dict[str, Any]) -> nn.Module | None:
 
 
 def _restore_snapshots(metadata: dict[str, Any], snapshots: SampleSnapshots) -> bool:
-    """Fill ``snapshots`` from a checkpoint's metadata; False when it holds other codes or epochs."""
+    """Fill ``snapshots`` from a checkpoint's metadata; False when it holds other codes or steps."""
     stored = metadata.get("snapshots")
     if not stored or not torch.equal(stored["codes"], snapshots.z.detach().cpu()):
         return False
-    if not all(str(epoch) in stored["images"] for epoch in snapshots.epochs):
+    if not all(str(step) in stored["images"] for step in snapshots.steps):
         return False
-    snapshots.snapshots = {epoch: stored["images"][str(epoch)] for epoch in sorted(snapshots.epochs)}
+    snapshots.snapshots = {step: stored["images"][str(step)] for step in sorted(snapshots.steps)}
     return True
 
 
@@ -100,7 +100,7 @@ def get(
 ) -> nn.Module:
     """The course model ``name`` (see ``gmtutor.RECIPES``), loaded from the cache or trained and saved.
 
-    ``changes`` replace recipe fields (for example ``epochs=5``) and make a cache entry of their own.
+    ``changes`` replace recipe fields (for example ``steps=500``) and make a cache entry of their own.
     The model comes back in eval mode on ``gmtutor.device()``, with ``model.history`` (a ``History``)
     and ``model.metadata`` (configuration, data, versions, final metrics). Given ``snapshots`` (a
     ``SampleSnapshots``), its images are filled in too: kept in the cache with the model, so a
@@ -116,19 +116,19 @@ def get(
     if model is not None and snapshots is not None and not _restore_snapshots(model.metadata, snapshots):
         model = None  # cached without these snapshots: train again (same seed, same model) and keep them
     if model is None:
-        model, history = chosen.train(data, progress=progress, on_epoch_end=snapshots)
+        model, history = chosen.train(data, progress=progress, on_log=snapshots)
         metadata = {
             "fingerprint": expected,
             "versions": _versions(),
-            "history": history.epochs,
-            "final": {k: v for k, v in history.last.items() if k != "epoch"},
+            "history": history.records,
+            "final": {k: v for k, v in history.last.items() if k not in ("step", "epoch")},
         }
         if snapshots is not None:
-            images = {str(epoch): image for epoch, image in snapshots.snapshots.items()}
+            images = {str(step): image for step, image in snapshots.snapshots.items()}
             metadata["snapshots"] = {"codes": snapshots.z.detach().cpu(), "images": images}
         checkpoint.save(model, path, metadata)
         model.metadata = metadata
-    model.history = History([dict(epoch) for epoch in model.metadata["history"]])
+    model.history = History([dict(record) for record in model.metadata["history"]])
     return model.to(device()).eval()
 
 

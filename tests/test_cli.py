@@ -80,3 +80,19 @@ def test_app_serves_only_the_explorer_on_localhost_without_code():
     for expected in ("--port=8123", "--Voila.ip=127.0.0.1", "--no-browser", "--strip_sources=True"):
         assert expected in arguments
     assert "--Voila.port_retries=0" in arguments  # never silently moves to another port
+
+
+def test_train_refuses_a_budget_of_no_steps(capsys):
+    assert main(["train", "vae-2d", "--data", "embedded", "--steps", "0"]) == 1
+    assert "--steps must be a positive number of optimiser steps, got 0" in capsys.readouterr().err
+
+
+def test_train_honours_steps_in_quick_mode(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("GMTUTOR_QUICK", "1")
+    assert main(["train", "vae-2d", "--data", "embedded", "--steps", "3"]) == 0
+    import gmtutor as gm
+
+    (entry,) = gm.zoo.cached()
+    trained = gm.checkpoint.read(entry["file"])["metadata"]["history"]
+    assert trained[-1]["step"] == 3

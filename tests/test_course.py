@@ -39,7 +39,7 @@ def test_a_failing_cell_is_named(tmp_path):
 def test_train_and_cache_commands(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("GMTUTOR_QUICK", "1")
-    assert main(["train", "vae-2d", "--data", "embedded", "--epochs", "1"]) == 0
+    assert main(["train", "vae-2d", "--data", "embedded", "--steps", "2"]) == 0
     out = capsys.readouterr().out
     assert "vae-2d: loss" in out and "test_loss" in out
     assert main(["cache", "list"]) == 0

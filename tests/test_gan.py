@@ -132,15 +132,15 @@ def test_the_reconstruction_term_pulls_g_of_e_towards_x():
     assert errors[10.0] < 0.8 * errors[0.0]
 
 
-def test_sample_snapshots_keep_the_chosen_epochs():
+def test_sample_snapshots_keep_the_chosen_steps():
     x = gm.load_mnist("embedded").x_train[:256]
     gm.seed_everything(0)
     gan = GAN(**SMALL)
-    snapshots = SampleSnapshots(torch.randn(4, 8), epochs=[1, 3])
-    gm.fit(gan, x, epochs=3, batch_size=64, progress=False, device="cpu", on_epoch_end=snapshots)
-    assert sorted(snapshots.snapshots) == [1, 3]
-    assert snapshots.snapshots[3].shape == (4, 1, 28, 28)
-    assert not torch.equal(snapshots.snapshots[1], snapshots.snapshots[3])
+    snapshots = SampleSnapshots(torch.randn(4, 8), steps=[4, 12])
+    gm.fit(gan, x, steps=12, log_every=4, batch_size=64, progress=False, device="cpu", on_log=snapshots)
+    assert sorted(snapshots.snapshots) == [4, 12]
+    assert snapshots.snapshots[12].shape == (4, 1, 28, 28)
+    assert not torch.equal(snapshots.snapshots[4], snapshots.snapshots[12])
     assert gan.training is False  # fit leaves the model in eval mode
 
 

@@ -65,12 +65,13 @@ def test_manipulate_at_alpha_zero_is_the_reconstruction(toy_data):
         assert torch.allclose(moved[:, 2], model.decode(codes - 0.5 * vector), atol=1e-5)
 
 
-def test_pair_grid_runs_from_one_centroid_to_the_other(toy_data):
+def test_pair_grid_runs_from_b_to_a(toy_data):
     model = LinearToy()
     centroids = class_centroids(model, *toy_data)
     images, pairs = pair_grid(model, centroids, alphas=[0.0, 0.5, 1.0])
     assert len(pairs) == 45 and pairs == digit_pairs() and images.shape == (45, 3, 1, 28, 28)
-    row = pairs.index((2, 7))
+    assert all(b < a for b, a in pairs)  # each pair (b, a) reads "from b to a"
+    row = pairs.index((2, 7))  # from 2 (alpha 0) to 7 (alpha 1)
     with torch.no_grad():
         assert torch.allclose(images[row, 0], model.decode(centroids[2:3])[0], atol=1e-5)
         assert torch.allclose(images[row, 2], model.decode(centroids[7:8])[0], atol=1e-5)

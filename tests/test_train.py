@@ -97,13 +97,64 @@ def test_divergence_is_reported():
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="epochs"):
-        gm.fit(MeanModel(), torch.zeros(8, 28, 28, dtype=torch.uint8), epochs=0, progress=False)
+    blank = torch.zeros(8, 28, 28, dtype=torch.uint8)
+    with pytest.raises(ValueError, match="epochs=0"):
+        gm.fit(MeanModel(), blank, epochs=0, progress=False)
+    with pytest.raises(ValueError, match="steps=-3"):
+        gm.fit(MeanModel(), blank, steps=-3, progress=False)
+    with pytest.raises(ValueError, match="not both"):
+        gm.fit(MeanModel(), blank, steps=5, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="no training images"):
+        gm.fit(MeanModel(), blank[:0], steps=5, progress=False)
+
+
+def test_a_step_budget_logs_records_and_counts_passes():
+    x = gm.load_mnist("embedded").x_train[:1000]  # 7 batches of 128 per pass (the tail of 104 is dropped)
+    history = gm.fit(MeanModel(), x, steps=20, log_every=7, lr=0.05, progress=False, device="cpu")
+    assert history["step"] == [7, 14, 20]  # every 7 steps, and the last, shorter record at the end
+    assert history["epoch"] == pytest.approx([1.0, 2.0, 20 / 7])
+    assert history["loss"][-1] < history["loss"][0]
+    assert len(history) == 3 and "3 records over 20 steps" in repr(history)
+
+
+def test_a_step_budget_costs_the_same_steps_on_more_data():
+    counts = []
+
+    class Counting(MeanModel):
+        def loss(self, x):
+            counts.append(len(x))
+            return super().loss(x)
+
+    data = gm.load_mnist("embedded")
+    for n in (1000, 4000):
+        counts.clear()
+        gm.fit(Counting(), data.x_train[:n], steps=30, batch_size=64, progress=False, device="cpu")
+        assert counts == [64] * 30
+
+
+def test_training_is_watched_on_at_most_1000_test_images():
+    seen = []
+
+    class Watching(MeanModel):
+        def loss(self, x):
+            if not self.training:
+                seen.append(len(x))
+            return super().loss(x)
+
+    data = gm.load_mnist("embedded")
+    many_tests = gm.MNIST(data.x_train[:500], data.y_train[:500], data.x_train, data.y_train, "embedded")
+    gm.fit(Watching(), many_tests, steps=4, log_every=2, progress=False, device="cpu")
+    assert sum(seen) == 2 * 1000  # two records, each on 1,000 of the 4,000 test images
+    seen.clear()
+    gm.fit(Watching(), many_tests, steps=2, progress=False, device="cpu", test_images=None)
+    assert sum(seen) == 4000
 
 
 def test_history_lookup():
-    history = History([{"epoch": 1, "loss": 2.0}, {"epoch": 2, "loss": 1.0}])
+    history = History([{"step": 10, "epoch": 1, "loss": 2.0}, {"step": 20, "epoch": 2, "loss": 1.0}])
     assert history["loss"] == [2.0, 1.0] and history.last["loss"] == 1.0
+    with pytest.raises(KeyError, match="it has \\['epoch', 'loss', 'step'\\]"):
+        history["kl"]
 
 
 def test_max_grad_norm_clips_every_step(monkeypatch):

@@ -5,7 +5,7 @@ pixels pass through a sigmoid (images in [0, 1], like the VAE's), and a discrimi
 outputs a logit. They train through ``gmtutor.fit``: ``configure_optimizers`` gives Adam with
 beta1 = 0.5 to the discriminator and to the generator side, and ``train_step`` alternates one
 discriminator step and one generator step per batch. The recipes ``gan`` and ``bigan``
-(``gmtutor.recipe``) hold the training settings that work: Adam's lr 2e-4, batches of 64, 30 epochs.
+(``gmtutor.recipe``) hold the training settings that work: Adam's lr 2e-4, batches of 64, 1,860 steps.
 """
 
 from __future__ import annotations
@@ -311,21 +311,22 @@ class BiGAN(_Adversarial):
 
 
 class SampleSnapshots:
-    """An ``on_epoch_end`` callback for ``gmtutor.fit``: after each chosen epoch, decode the same codes ``z``.
+    """An ``on_log`` callback for ``gmtutor.fit``: at each chosen step, decode the same codes ``z``.
 
-    ``snapshots[epoch]`` holds those images (on the CPU), to watch one generator learn from fixed
-    starting points.
+    ``snapshots[step]`` holds those images (on the CPU), to watch one generator learn from fixed
+    starting points. ``fit`` calls it after each record of the history, so choose steps that end a
+    record (multiples of ``log_every``, and the last step).
     """
 
-    def __init__(self, z: torch.Tensor, epochs: Sequence[int]):
+    def __init__(self, z: torch.Tensor, steps: Sequence[int]):
         self.z = z
-        self.epochs = set(epochs)
+        self.steps = set(steps)
         self.snapshots: dict[int, torch.Tensor] = {}
 
     @torch.no_grad()
-    def __call__(self, epoch: int, model: nn.Module) -> None:
-        if epoch in self.epochs:
+    def __call__(self, step: int, model: nn.Module) -> None:
+        if step in self.steps:
             was_training = model.training
             model.eval()
-            self.snapshots[epoch] = model.decode(self.z.to(next(model.parameters()).device)).cpu()
+            self.snapshots[step] = model.decode(self.z.to(next(model.parameters()).device)).cpu()
             model.train(was_training)
