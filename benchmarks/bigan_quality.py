@@ -1,4 +1,4 @@
-"""How good is the default BiGAN? Train it in full mode and measure what notebook 03 reports.
+"""How good is the default BiGAN? Train it in full mode and measure what notebook 04 reports.
 
     python benchmarks/bigan_quality.py                     # the "bigan" recipe, embedded data
     python benchmarks/bigan_quality.py --reconstruction 0  # the pure BiGAN
@@ -26,7 +26,7 @@ from gmtutor import evaluate
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="embedded", choices=["embedded", "mnist", "auto"])
-    parser.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
+    parser.add_argument("--steps", type=int, default=None, help="default: the recipe's")
     parser.add_argument("--reconstruction", type=float, default=None, help="weight of the MSE of G(E(x)); 0: pure")
     parser.add_argument("--seed", type=int, default=None, help="default: the recipe's")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
@@ -39,7 +39,7 @@ def main() -> None:
     print("Data:", data.describe())
     print("Device:", gm.device(), f"({torch.get_num_threads()} CPU threads)")
     chosen = gm.recipe("bigan")
-    changes = {"epochs": args.epochs, "seed": args.seed}
+    changes = {"steps": args.steps, "seed": args.seed}
     if args.reconstruction is not None:
         changes["config"] = {**chosen.config, "reconstruction": args.reconstruction}
     chosen = dataclasses.replace(chosen, **{k: v for k, v in changes.items() if v is not None})
@@ -52,6 +52,7 @@ def main() -> None:
     random_encoder = chosen.build().eval()  # the same architecture at its starting point, before training
     print("configuration:", bigan.config)
 
+    data = data.per_class(400, 100)  # evaluate as the notebooks do (the embedded subset's sizes)
     classifier = evaluate.digit_classifier(data)
     rows = [
         ("classifier accuracy on real test digits", classifier.accuracy(data.x_test, data.y_test)),
@@ -71,7 +72,7 @@ def main() -> None:
     print(f"\n{'features':<24} {'1-NN':>7} {'log. reg.':>10}")
     for name, result in probes.items():
         print(f"{name:<24} {result['1-NN']:7.3f} {result['logistic regression']:10.3f}")
-    print(f"\ntraining: {history.seconds:.0f} s over {len(history)} epochs ({wall:.0f} s wall clock)")
+    print(f"\ntraining: {history.seconds:.0f} s over {history.last['step']:,} steps ({wall:.0f} s wall clock)")
 
 
 if __name__ == "__main__":

@@ -49,9 +49,9 @@ def main() -> None:
     print(gm.recipe("flow"))
     flow = gm.zoo.get("flow", data, retrain=args.retrain, progress=False).eval()
     history = flow.history
-    print(f"{'train min':>9} {'epochs':>6} {'train bpd':>9} {'test bpd':>9} {'target':>6} {'max inverse error':>17}")
+    print(f"{'train min':>9} {'steps':>6} {'train bpd':>9} {'test bpd':>9} {'target':>6} {'max inverse error':>17}")
     print(
-        f"{history.seconds / 60:9.1f} {len(history):6d} {history.last['loss']:9.3f} "
+        f"{history.seconds / 60:9.1f} {int(history.last['step']):6d} {history.last['loss']:9.3f} "
         f"{test_bits_per_dim(flow, data.x_test):9.3f} {2.5:6.1f} {invertibility_error(flow, data.x_test):17.1e}"
     )
     if (SHARED / "t10k-images-idx3-ubyte.gz").is_file():

@@ -1,7 +1,7 @@
 """Time from an alpha-slider change to the explorer's new image being ready (kernel side).
 
 Run by hand:  python benchmarks/slider_latency.py [--moves 300]
-Builds the explorer on the 20-d VAE recipe (trained here for a few epochs: latency does not
+Builds the explorer on the 20-d VAE recipe (trained here for a few hundred steps: latency does not
 depend on how well the model is trained) and the pixel baseline, then sets the slider
 programmatically, which runs the same callback a browser's slider message runs.
 Goal: median and 95th percentile under 30 ms on a CPU.
@@ -27,7 +27,7 @@ def main() -> None:
 
     data = gm.load_mnist()
     vae = gm.recipe("vae-20d").build()
-    gm.fit(vae, data, epochs=2, progress=False)
+    gm.fit(vae, data, steps=60, progress=False)
     explorer = interpolation_explorer({"VAE 20-d": vae, "pixels": PixelSpace()}, data)
     alphas = torch.linspace(explorer.alpha.min, explorer.alpha.max, 61).tolist()
 

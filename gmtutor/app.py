@@ -1,8 +1,8 @@
 """The live slider app: the interpolation explorer served by Voila on 127.0.0.1, for a demo without JupyterLab.
 
 Voila runs a small notebook in a kernel and shows only its outputs: no code, live widgets. The
-notebook is written here, not shipped: it loads the course's cached models (``zoo.get``) and
-builds ``gmtutor.widgets.interpolation_explorer`` from them.
+notebook is written here, not shipped: one cell that calls ``gmtutor.widgets.course_explorer``, which
+loads the course's cached models (``zoo.get``) and builds the explorer from them.
 """
 
 from __future__ import annotations
@@ -21,23 +21,18 @@ DEFAULT_PORT = 8866
 
 INTRODUCTION = """# Can a model imagine?
 
-Pick a model, a "from" digit $b$ and a "to" digit $a$, and drag **alpha**. The picture is
-$G(E(x) + \\alpha\\,(\\bar z_a - \\bar z_b))$: a test digit of class $b$ (or $b$'s centroid) moved
-along the axis from $b$'s centroid to $a$'s in the model's latent space. The bars are a digit
-classifier's probabilities for the picture (blue: $b$, green: $a$)."""
+Pick a model, a start image (a test digit, or the centroid of a digit) and an axis from digit $b$ to
+digit $a$, and drag **alpha**. The picture is $G(E(x) + \\alpha\\,(\\bar z_a - \\bar z_b))$: the start image
+moved along the axis from $b$'s centroid to $a$'s in the model's latent space. It opens on the course's
+seed experiment, a test 7 moved along 6 → 0. The bars are a digit classifier's probabilities for the
+picture (green: $a$, blue: $b$, orange: the start's own digit)."""
 
+# The explorer comes from one package function: the app keeps no copy of the notebooks' code.
 BUILD_EXPLORER = """import gmtutor as gm
-from gmtutor.latent import PixelSpace
 
 data = gm.load_mnist()
-models = {
-    "VAE 20-d": gm.zoo.get("vae-20d", data, progress=False),
-    "BiGAN": gm.zoo.get("bigan", data, progress=False),
-    "pixels (NB means)": PixelSpace(),
-}
 print("Data:", data.describe() + (" (quick mode: tiny models)" if gm.quick() else ""))
-explorer = gm.widgets.interpolation_explorer(models, data)
-explorer"""
+gm.widgets.course_explorer(data)"""
 
 
 class PortUnavailable(ValueError):

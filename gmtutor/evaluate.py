@@ -164,3 +164,32 @@ def decoded_centroid_accuracy(model: nn.Module, data: MNIST, classifier: DigitCl
 
     centroids = class_centroids(model, data.x_train, data.y_train)
     return classifier.accuracy(decode_all(model, centroids), torch.arange(N_CLASSES))
+
+
+def describe_sweep(alphas, probabilities: torch.Tensor, start: int, target: int) -> str:
+    """One line on an alpha sweep: the classifier's p(target) and p(start) at the last alpha, and the first
+    alpha where p(target) passes p(start) (or that it never does). ``probabilities`` is (len(alphas), 10)."""
+    alphas = [float(a) for a in alphas]
+    p_target, p_start = probabilities[:, target], probabilities[:, start]
+    ahead = torch.nonzero(p_target > p_start).flatten()
+    crossing = (
+        f"p({target}) passes p({start}) at alpha {alphas[int(ahead[0])]:g}"
+        if len(ahead)
+        else (f"p({target}) never passes p({start})")
+    )
+    return (
+        f"at alpha {alphas[-1]:g}: p({target}) = {float(p_target[-1]):.2f}, p({start}) = {float(p_start[-1]):.2f}; "
+        f"{crossing}"
+    )
+
+
+def blur(images: torch.Tensor) -> float:
+    """How grey images are: the mean over pixels of 2 min(x, 1 - x), 0 for pure black and white, 1 for all grey."""
+    x = as_images(torch.as_tensor(images).detach().cpu())
+    return float((2 * torch.minimum(x, 1 - x)).mean())
+
+
+def round_trip_error(model: nn.Module, images: torch.Tensor) -> float:
+    """Mean absolute pixel error of decode(encode(x)): 0 for an exact inverse."""
+    x = as_images(torch.as_tensor(images).detach().cpu())
+    return float((reconstruct_images(model, images) - x).abs().mean())

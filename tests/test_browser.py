@@ -140,7 +140,7 @@ def test_a_deck_opens_offline_in_a_real_browser(tmp_path):
 
     from gmtutor.slides import build_decks
 
-    notebook = ROOT / "notebooks" / "06_lab_meeting.ipynb"  # the talk; it stores the alpha sweep as an animation
+    notebook = ROOT / "notebooks" / "07_lab_meeting.ipynb"  # the talk; it stores the alpha sweep as an animation
     (deck,) = build_decks(tmp_path / "slides", notebooks=[notebook])
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
@@ -158,5 +158,50 @@ def test_a_deck_opens_offline_in_a_real_browser(tmp_path):
             assert (frame.get_attribute("src") or "").startswith("data:image/png;base64,")
             assert page_errors == []
             assert [url for url in requested if not url.startswith(("file:", "data:", "blob:"))] == []
+        finally:
+            browser.close()
+
+
+def test_every_notebook_reads_as_a_web_page_without_scripts(tmp_path):
+    """nbconvert's HTML of each stored notebook, opened with JavaScript switched off (as GitHub and many
+    readers show notebooks): every stored figure loads, and no widget shows as its raw text."""
+    require_browser()
+    import nbformat
+    from nbconvert import HTMLExporter
+    from playwright.sync_api import sync_playwright
+
+    exporter = HTMLExporter()
+    pages = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        stored = sum(
+            1
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if any(key in output.get("data", {}) for key in ("image/png", "image/jpeg"))
+        )
+        page, _ = exporter.from_notebook_node(notebook)
+        (tmp_path / f"{path.stem}.html").write_text(page, encoding="utf-8")
+        pages[path.stem] = stored
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+            context.route(
+                "**/*",
+                lambda route: route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort(),
+            )
+            page = context.new_page()
+            for name, stored in pages.items():
+                page.goto((tmp_path / f"{name}.html").as_uri())
+                shown = page.locator(".jp-OutputArea-output img").evaluate_all(
+                    "images => images.map(image => image.complete && image.naturalWidth > 0)"
+                )
+                assert len(shown) >= stored > 0 and all(shown), (name, stored, shown.count(False))
+                text = page.locator("body").inner_text()
+                assert "VBox(children" not in text and "0%|" not in text.replace("100%|", ""), name
+            if os.environ.get("GMTUTOR_PAGE_SCREENSHOT"):
+                page.goto((tmp_path / "05_latent_interpolation.html").as_uri())
+                page.screenshot(path=os.environ["GMTUTOR_PAGE_SCREENSHOT"], full_page=False)
         finally:
             browser.close()

@@ -85,3 +85,21 @@ def test_probe_encoder_on_pixels_matches_a_pixel_probe():
     data = gm.load_mnist("embedded").subset(500, 200)
     result = probe_encoder(Identity(), data)
     assert result["1-NN"] > 0.75 and result["logistic regression"] > 0.75
+
+
+def test_describe_sweep_names_where_the_target_takes_over():
+    probabilities = torch.zeros(4, 10)
+    probabilities[:, 7] = torch.tensor([0.9, 0.6, 0.3, 0.1])
+    probabilities[:, 0] = torch.tensor([0.0, 0.2, 0.5, 0.8])
+    line = gm.evaluate.describe_sweep([0, 0.5, 1, 1.5], probabilities, start=7, target=0)
+    assert line == "at alpha 1.5: p(0) = 0.80, p(7) = 0.10; p(0) passes p(7) at alpha 1"
+    probabilities[:, 0] = 0.05
+    assert "p(0) never passes p(7)" in gm.evaluate.describe_sweep([0, 0.5, 1, 1.5], probabilities, start=7, target=0)
+
+
+def test_blur_and_round_trip_error():
+    black_and_white = torch.tensor([0.0, 1.0]).repeat(392).reshape(1, 1, 28, 28)
+    assert gm.evaluate.blur(black_and_white) == 0.0 and gm.evaluate.blur(torch.full((1, 1, 28, 28), 0.5)) == 1.0
+    images = gm.load_mnist("embedded").x_test[:50]
+    assert gm.evaluate.round_trip_error(gm.latent.PixelSpace(), images) == 0.0
+    assert gm.evaluate.round_trip_error(gm.VAE(latent_dim=2, hidden=(8,)), images) > 0.1  # an untrained decoder
