@@ -559,8 +559,8 @@ def alpha_sweep(
     fig, (top, bottom) = plt.subplots(
         2,
         1,
-        figsize=(max(7.5, 0.55 * len(alphas)), 3.6 + 0.6 * len(rows)),
-        gridspec_kw={"height_ratios": [0.6 * len(rows), 2.2]},
+        figsize=(max(7.5, 0.7 * len(alphas)), 3.6 + 0.75 * len(rows)),
+        gridspec_kw={"height_ratios": [0.75 * len(rows), 2.2]},
     )
     show_images(rows.reshape(-1, 1, 28, 28), ncol=len(alphas), ax=top)
     _alpha_ticks(top, alphas)
@@ -676,7 +676,7 @@ class AnimatedSweep:
         probabilities: torch.Tensor,
         digits: Sequence[int],
         title: str = "",
-        frames_in_strip: int = 11,
+        frames_in_strip: int = 13,
     ):
         self.images, self.alphas, self.probabilities = images, list(alphas), probabilities
         self.digits, self.title = list(digits), title

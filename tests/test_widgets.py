@@ -84,3 +84,17 @@ def test_bad_digits_are_refused():
 def test_png_bytes_scale_up():
     picture = Image.open(io.BytesIO(png_bytes(gm.as_images(small_data().x_test[:1]), size=84)))
     assert picture.size == (84, 84)
+
+
+def test_the_course_explorer_uses_the_cached_models_on_the_subset_sizes(tmp_path, monkeypatch):
+    monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("GMTUTOR_QUICK", "1")
+    data = gm.load_mnist("embedded")
+    bigger = gm.MNIST(
+        torch.cat([data.x_train] * 2), torch.cat([data.y_train] * 2), data.x_test, data.y_test, "embedded"
+    )
+    explorer = gm.widgets.course_explorer(bigger)
+    assert list(explorer.models) == ["VAE 20-d", "BiGAN", "pixels (NB means)"]
+    assert len(explorer.data.x_train) == 4000  # 400 per digit, however large the training set
+    assert explorer.describe().startswith("VAE 20-d: test 7 #0 moved along 6 → 0")
+    assert len(gm.zoo.cached()) == 2  # both models were trained into the cache, and are loaded from it next time
