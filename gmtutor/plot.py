@@ -78,6 +78,9 @@ def _store_figures_compactly() -> None:
     shell = get_ipython()
     if shell is None or "IPKernelApp" not in getattr(shell, "config", {}):
         return
+    # pyplot loads its backend at the first figure, and the inline backend then installs its own PNG printer:
+    # load it now, so that the printer installed last is this one.
+    plt.switch_backend(plt.get_backend())
     shell.display_formatter.formatters["image/png"].for_type(Figure, lambda fig: figure_png(fig, close=False))
 
 
@@ -640,7 +643,7 @@ def sweep_animation(
     """
     from matplotlib import animation
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 3.0), dpi=72, gridspec_kw={"width_ratios": [1, 1.4]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(5.6, 2.6), dpi=72, gridspec_kw={"width_ratios": [1, 1.4]})
     picture = left.imshow(1.0 - as_images(images[:1])[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
     left.set_xticks([])
     left.set_yticks([])

@@ -98,7 +98,9 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "vae-2d": Recipe("vae-2d", "VAE", {"latent_dim": 2}, steps=subset_passes(30, 128)),
-    "vae-20d": Recipe("vae-20d", "ConvVAE", {"latent_dim": 20}, steps=subset_passes(60, 128)),
+    "vae-20d": Recipe(
+        "vae-20d", "ConvVAE", {"latent_dim": 20}, steps=subset_passes(60, 128), log_every=subset_passes(2, 128)
+    ),
     "gan": Recipe("gan", "GAN", {"latent_dim": 64}, steps=subset_passes(30, 64), batch_size=64, lr=2e-4),
     "bigan": Recipe(
         "bigan",
@@ -114,6 +116,7 @@ RECIPES: dict[str, Recipe] = {
         {"hidden": 32, "blocks": 1, "steps": 4, "alpha": 0.05},
         steps=subset_passes(60, 64),
         batch_size=64,
+        log_every=subset_passes(2, 64),  # a record every two passes: each costs a pass over 1,000 test images
         fit_options={"lr_schedule": "cosine", "max_grad_norm": 100.0},
     ),
 }

@@ -208,7 +208,7 @@ def fit(
             "seconds": time.perf_counter() - start,
         }
         if monitor is not None:
-            record.update({f"test_{k}": v for k, v in average_loss(model, monitor).items()})
+            record.update({f"test_{k}": v for k, v in _watch(model, monitor, seed, dev).items()})
         history.records.append(record)
         if not all(math.isfinite(v) for v in record.values()):
             bar.close()
@@ -222,6 +222,14 @@ def fit(
     bar.close()
     model.eval()
     return history
+
+
+def _watch(model: nn.Module, images: torch.Tensor, seed: int, device: torch.device) -> dict[str, float]:
+    """``average_loss`` on the watched test images, with random numbers of its own: every record draws the same
+    noise (so records compare like with like), and how often training is watched never changes the model."""
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        return average_loss(model, images)
 
 
 def _index_stream(n: int, batch_size: int, device: torch.device) -> Iterator[torch.Tensor]:

@@ -121,3 +121,25 @@ def test_compare_sweeps_puts_models_side_by_side():
     assert [ax.get_title() for ax in fig.axes[:2]] == ["VAE", "BiGAN"]
     assert all(len(ax.lines) == 3 for ax in fig.axes[2:])
     plt.close(fig)
+
+
+def test_a_notebook_stores_figures_as_compact_pngs(tmp_path):
+    import base64
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nimport torch\nimport gmtutor as gm"),
+        nbformat.v4.new_code_cell("gm.plot.show_images(torch.rand(20, 1, 28, 28), ncol=10)\nplt.show()"),
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0], color='tab:red')\nplt.show()"),
+    ]
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    modes = []
+    for cell in notebook.cells[1:]:
+        (png,) = [o["data"]["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
+        modes.append(Image.open(io.BytesIO(base64.b64decode(png))).mode)
+    assert modes == ["L", "P"]  # grey digits as 8-bit greyscale, a coloured line as a palette

@@ -201,3 +201,14 @@ def test_cosine_schedule_lowers_the_learning_rate_to_zero(monkeypatch):
     )
     assert rates[0] == pytest.approx(0.01)
     assert rates[-1] < 0.001 and all(a >= b for a, b in zip(rates, rates[1:], strict=False))
+
+
+def test_how_often_training_is_watched_never_changes_the_model():
+    data = gm.load_mnist("embedded").subset(600, 200)
+    trained = []
+    for log_every in (2, 5):
+        gm.seed_everything(0)  # the same starting weights
+        model = gm.VAE(latent_dim=2, hidden=(16,))
+        gm.fit(model, data, steps=10, log_every=log_every, batch_size=64, progress=False, device="cpu")
+        trained.append([p.detach().clone() for p in model.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*trained, strict=True))
