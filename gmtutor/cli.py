@@ -73,13 +73,16 @@ def _cache_clear(_args: argparse.Namespace) -> int:
 def _course(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from gmtutor.course import run_course
+    from gmtutor.course import course_notebooks, run_course
+    from gmtutor.data import load_mnist
 
     out = Path(args.out)
-    runs = run_course(out, quick=args.quick)
-    print(f"\n{'notebook':<40} {'seconds':>8}")
-    for run in runs:
-        print(f"{run.name:<40} {run.seconds:8.1f}")
+    mode = "quick mode (tiny training runs)" if args.quick else "full mode (models not in the cache are trained)"
+    print(f"Running {len(course_notebooks())} notebooks in {mode} on {load_mnist().describe()}")
+    print(f"{'notebook':<40} {'seconds':>8}")
+    runs = run_course(
+        out, quick=args.quick, on_done=lambda run: print(f"{run.name:<40} {run.seconds:8.1f}", flush=True)
+    )
     print(f"{'total':<40} {sum(r.seconds for r in runs):8.1f}")
     print(f"executed notebooks are in {out}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,12 +76,25 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800) -> NotebookRun:
     return NotebookRun(path.name, time.perf_counter() - start, out_dir / path.name)
 
 
-def run_course(out_dir: Path, quick: bool = False, folder: Path | None = None) -> list[NotebookRun]:
-    """Execute every course notebook in order into ``out_dir``; quick mode shrinks all training."""
+def run_course(
+    out_dir: Path,
+    quick: bool = False,
+    folder: Path | None = None,
+    on_done: Callable[[NotebookRun], None] | None = None,
+) -> list[NotebookRun]:
+    """Execute every course notebook in order into ``out_dir``; quick mode shrinks all training.
+
+    ``on_done(run)`` is called as each notebook finishes (the command line prints a line).
+    """
     previous = os.environ.get("GMTUTOR_QUICK")
     os.environ["GMTUTOR_QUICK"] = "1" if quick else "0"
     try:
-        return [run_notebook(path, out_dir) for path in course_notebooks(folder)]
+        runs = []
+        for path in course_notebooks(folder):
+            runs.append(run_notebook(path, out_dir))
+            if on_done is not None:
+                on_done(runs[-1])
+        return runs
     finally:
         if previous is None:
             os.environ.pop("GMTUTOR_QUICK", None)

@@ -634,7 +634,7 @@ def explorer_snapshot(
 
 
 def sweep_animation(
-    images: torch.Tensor, alphas: Sequence[float], probabilities: torch.Tensor, title: str = "", interval: int = 120
+    images: torch.Tensor, alphas: Sequence[float], probabilities: torch.Tensor, title: str = "", interval: int = 250
 ):
     """An animation of the alpha sweep (image and classifier bars per frame), for pages without a kernel.
 
@@ -734,16 +734,21 @@ def transfer_matrix(rates: torch.Tensor, title: str = "") -> plt.Figure:
 
 
 def adversarial_curves(histories: dict[str, object], title: str | None = None) -> plt.Figure:
-    """A GAN's training per epoch, one colour per named run: the discriminator's loss, the generator
-    side's loss (``g_loss`` or BiGAN's ``ge_loss``), and the discriminator's accuracy (chance: 0.5)."""
-    panels = [("d_loss", "discriminator loss"), ("g_loss", "generator loss"), ("d_acc", "discriminator accuracy")]
-    fig, axes = plt.subplots(1, 3, figsize=(12.6, 3.2))
+    """A GAN's training, one colour per named run: the discriminator's loss, the generator side's loss
+    (``g_loss``, or BiGAN's ``ge_loss`` for generator and encoder), and the discriminator's accuracy (chance: 0.5)."""
+    bigan = any("ge_loss" in history.keys() for history in histories.values())
+    panels = [
+        ("d_loss", "discriminator loss"),
+        ("g_loss", "generator and encoder loss" if bigan else "generator loss"),
+        ("d_acc", "discriminator accuracy"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(12.6, 3.4))
     for ax, (key, label) in zip(axes, panels, strict=True):
         for i, (name, history) in enumerate(histories.items()):
             part = "ge_loss" if key == "g_loss" and "ge_loss" in history.keys() else key
             ax.plot(history["epoch"], history[part], color=f"C{i}", marker=".", label=name)
-        ax.set_xlabel("epoch")
-        ax.set_title(label if key != "g_loss" else "generator (and encoder) loss")
+        ax.set_xlabel("epochs (passes over the training images)")
+        ax.set_title(label)
         ax.grid(alpha=0.3)
     axes[0].axhline(2 * np.log(2), color="grey", linestyle=":", label="2 log 2 (D cannot tell)")
     axes[2].axhline(0.5, color="grey", linestyle=":", label="chance")

@@ -116,7 +116,7 @@ RECIPES: dict[str, Recipe] = {
         {"hidden": 32, "blocks": 1, "steps": 4, "alpha": 0.05},
         steps=subset_passes(60, 64),
         batch_size=64,
-        log_every=subset_passes(2, 64),  # a record every two passes: each costs a pass over 1,000 test images
+        log_every=subset_passes(4, 64),  # a record every four passes: each costs a pass over 1,000 test images
         fit_options={"lr_schedule": "cosine", "max_grad_norm": 100.0},
     ),
 }

@@ -21,8 +21,9 @@ def test_course_runs_notebooks_in_order_in_quick_mode(tmp_path):
     write_notebook(book / "02_second.ipynb", "import os; print(os.environ['GMTUTOR_QUICK'])")
     write_notebook(book / "01_first.ipynb", "print(1 + 1)")
     write_notebook(book / "helper.ipynb", "raise SystemExit('not part of the course')")
-    runs = run_course(tmp_path / "out", quick=True, folder=book)
-    assert [r.name for r in runs] == ["01_first.ipynb", "02_second.ipynb"]
+    finished = []
+    runs = run_course(tmp_path / "out", quick=True, folder=book, on_done=lambda run: finished.append(run.name))
+    assert [r.name for r in runs] == ["01_first.ipynb", "02_second.ipynb"] == finished  # reported as each ends
     executed = nbformat.read(tmp_path / "out" / "02_second.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["text"].strip() == "1"
 
