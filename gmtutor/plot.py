@@ -107,12 +107,16 @@ def show_images(
     row_labels: Sequence[str] | None = None,
     scale: float = 0.6,
     ax: plt.Axes | None = None,
+    column_labels: Sequence[str] | None = None,
+    column_title: str | None = None,
 ) -> plt.Figure:
-    """Show a batch of images as one grid, dark ink on white paper."""
+    """Show a batch of images as one grid, dark ink on white paper, with optional row and column labels."""
     canvas = tile(images, ncol)
     nrow = -(-len(images) // ncol)
     if ax is None:
-        _, ax = plt.subplots(figsize=(scale * ncol + (0.6 if row_labels else 0), scale * nrow + (0.4 if title else 0)))
+        below = 0.5 if column_labels is not None else 0
+        figsize = (scale * ncol + (0.6 if row_labels else 0), scale * nrow + (0.4 if title else 0) + below)
+        _, ax = plt.subplots(figsize=figsize)
     ax.imshow(1.0 - canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -122,6 +126,12 @@ def show_images(
         step = canvas.shape[0] / nrow
         ax.set_yticks([step * (i + 0.5) for i in range(nrow)], list(row_labels))
         ax.tick_params(left=False)
+    if column_labels is not None:
+        step = canvas.shape[1] / ncol
+        ax.set_xticks([step * (i + 0.5) for i in range(len(column_labels))], list(column_labels), fontsize=SMALL)
+        ax.tick_params(bottom=False)
+        if column_title:
+            ax.set_xlabel(column_title)
     if title:
         ax.set_title(title)
     return ax.figure
@@ -145,14 +155,14 @@ def loss_curves(
     Parts are labelled in words (``PART_NAMES``, or ``names`` for others): "reconstruction", not "recon".
     """
     names = {**PART_NAMES, **(names or {})}
-    fig, axes = plt.subplots(1, len(parts), figsize=(4.4 * len(parts), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(parts), figsize=(3.3 * len(parts) + 0.4, 3.4), squeeze=False)
     for ax, part in zip(axes[0], parts, strict=True):
         for i, (name, history) in enumerate(histories.items()):
             epochs = history["epoch"]
             ax.plot(epochs, history[part], color=f"C{i}", label=f"{name}, training")
             if f"test_{part}" in history.keys():
                 ax.plot(epochs, history[f"test_{part}"], color=f"C{i}", linestyle="--", label=f"{name}, test")
-        ax.set_xlabel("epochs (passes over the training images)")
+        ax.set_xlabel("epochs (passes over\nthe training images)")
         ax.set_ylabel(f"{names.get(part, part)} ({unit})")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=SMALL)
@@ -170,9 +180,11 @@ def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, title: str | None 
     for digit in range(10):
         chosen = labels == digit
         ax.scatter(codes[chosen, 0], codes[chosen, 1], s=6, alpha=0.7, color=plt.cm.tab10(digit), label=str(digit))
-    ax.legend(markerscale=3, fontsize=SMALL, title="digit", loc="upper right", framealpha=0.8)
-    ax.set_xlabel("$z_1$")
-    ax.set_ylabel("$z_2$")
+    ax.legend(
+        markerscale=3, fontsize=SMALL, title="digit", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )
+    ax.set_xlabel("latent $z_1$")
+    ax.set_ylabel("latent $z_2$")
     ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)
@@ -200,11 +212,11 @@ def latent_map(
     canvas = tile(decode_all(model, torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)), ncol=n, pad=0)
     half_cell = limit / (n - 1)
     extent = (-limit - half_cell, limit + half_cell, -limit - half_cell, limit + half_cell)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 6))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 5))
     latent_scatter(codes, labels, ax=left, title="test digits at their codes")
     right.imshow(1.0 - canvas, cmap="gray", vmin=0, vmax=1, extent=extent, interpolation="nearest")
     right.set_title("digits decoded from a grid of codes")
-    right.set_xlabel("$z_1$")
+    right.set_xlabel("latent $z_1$")
     for ax in (left, right):  # the same square on both sides
         ax.set_aspect("equal", adjustable="box")
         ax.set_xlim(extent[0], extent[1])
@@ -214,10 +226,26 @@ def latent_map(
     return fig
 
 
-def image_rows(rows: dict[str, torch.Tensor], title: str | None = None, scale: float = 0.6) -> plt.Figure:
-    """Named rows of images of equal length, e.g. {"original": x, "reconstruction": x_hat}."""
+def image_rows(
+    rows: dict[str, torch.Tensor],
+    title: str | None = None,
+    scale: float = 0.6,
+    column_labels: Sequence[str] | None = None,
+    column_title: str | None = None,
+) -> plt.Figure:
+    """Named rows of images of equal length, e.g. {"original": x, "reconstruction": x_hat}; ``column_labels``
+    name the columns (say, alphas, with ``column_title="alpha"``)."""
     ncol = len(next(iter(rows.values())))
-    return show_images(torch.cat(list(rows.values())), ncol=ncol, title=title, row_labels=list(rows), scale=scale)
+    images = torch.cat([torch.as_tensor(row).reshape(-1, 1, 28, 28) for row in rows.values()])
+    return show_images(
+        images,
+        ncol=ncol,
+        title=title,
+        row_labels=list(rows),
+        scale=scale,
+        column_labels=column_labels,
+        column_title=column_title,
+    )
 
 
 # --------------------------------------------------------------------------- notebook 01: generative vs discriminative
@@ -239,8 +267,8 @@ def _scatter_classes(ax: plt.Axes, x: np.ndarray, y: np.ndarray, names: Sequence
 
 
 def _finish_2d(ax: plt.Axes, title: str) -> None:
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    ax.set_xlabel("feature $x_1$")
+    ax.set_ylabel("feature $x_2$")
     ax.set_aspect("equal")
     ax.set_title(title, fontsize=11)
 
@@ -258,7 +286,7 @@ def generative_vs_discriminative_2d(
     from gmtutor.toy import decision_line
 
     xx, yy, grid = _grid_2d(x)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.8), sharex=True, sharey=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 4.6), sharex=True, sharey=True)
 
     _scatter_classes(left, x, y, names)
     for k in range(len(names)):
@@ -280,7 +308,7 @@ def generative_vs_discriminative_2d(
         plt.Line2D([], [], color="black", lw=1.5, ls=":"),
     ]
     labels += ["class mean $\\mu_y$", "1 std. dev.", "2 std. dev.", "boundary $p(y\\mid x)=0.5$"]
-    left.legend(handles, labels, fontsize=SMALL, loc="lower right", framealpha=0.9)
+    left.legend(handles, labels, fontsize=SMALL, loc="lower left", framealpha=0.9)
     _finish_2d(left, "Naive Bayes learns $p(x \\mid y)$ and $p(y)$")
 
     proba = lr.predict_proba(grid)[:, 1].reshape(xx.shape)
@@ -362,7 +390,7 @@ def unseen_class_2d(
     from matplotlib.ticker import MaxNLocator
 
     xx, yy, grid = _grid_2d(np.concatenate([x, newcomers]))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharex=True, sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.4), sharex=True, sharey=True)
     confidence = lr.predict_proba(grid).max(axis=1).reshape(xx.shape)
     log_px = nb.log_prob(grid).reshape(xx.shape)
     floor = np.percentile(nb.log_prob(x), 1) - 12  # darker than this reads as "very unlikely"
@@ -408,18 +436,18 @@ def newcomer_verdicts(images: torch.Tensor, result: object, title: str | None = 
     labels = result.lr.predict(x)
     confidence = result.lr.predict_proba(x).max(axis=1)
     log_px = result.nb.log_prob(x)
-    fig, axes = plt.subplots(1, len(x), figsize=(1.3 * len(x), 2.2))
-    for ax, image, label, conf, lp in zip(np.atleast_1d(axes), x, labels, confidence, log_px, strict=True):
+    ncol = min(5, len(x))
+    nrow = -(-len(x) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(1.7 * ncol, 2.3 * nrow + 0.5), squeeze=False)
+    for ax in axes.flat[len(x) :]:
+        ax.set_visible(False)
+    for ax, image, label, conf, lp in zip(axes.flat, x, labels, confidence, log_px, strict=False):
         ax.imshow(1 - image.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"LR: {label} ({conf:.0%})\nNB: {lp:.0f}", fontsize=9, color="black")
-    median_seen = np.median(result.nb_log_prob_seen)
-    fig.suptitle(
-        f"{title or 'Digits the models never saw'}: LR's label (confidence), NB's log p(x) "
-        f"(median for the digits it was trained on: {median_seen:.0f})",
-        fontsize=10,
-    )
+        sure = ">99%" if conf > 0.99 else f"{conf:.0%}"  # confident is not certain: never print 100%
+        ax.set_title(f"LR: {label} ({sure})\nNB: {lp:.0f}", fontsize=10, color="black")
+    fig.suptitle(title or "Digits the models never saw")
     fig.tight_layout()
     return fig
 
@@ -427,7 +455,7 @@ def newcomer_verdicts(images: torch.Tensor, result: object, title: str | None = 
 def unseen_class_scores(result: object, seen_name: str = "seen", unseen_name: str = "unseen") -> plt.Figure:
     """Histograms of Naive Bayes's log p(x) and logistic regression's confidence for seen and unseen inputs,
     with the ROC AUC of each. ``result`` is a ``gmtutor.novelty.UnseenClass``."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 3.6))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
     seen, unseen = result.nb_log_prob_seen, result.nb_log_prob_unseen
     low = np.percentile(np.concatenate([seen, unseen]), 2)
     bins = np.linspace(low, max(seen.max(), unseen.max()), 40)
@@ -477,7 +505,7 @@ def unseen_digit_aucs(table: object) -> plt.Figure:
     return fig
 
 
-def class_parameter_images(nb: object, lr: object | None = None) -> plt.Figure:
+def class_parameter_images(nb: object, lr: object | None = None, title: str | None = None) -> plt.Figure:
     """One column per class: Naive Bayes's mean image and variance image, and (given ``lr``) logistic
     regression's weight image (red: evidence for the class, blue: against)."""
     rows = [("NB mean $\\mu_y$", nb.means_, "gray_r", 0.0, 1.0)]
@@ -499,6 +527,8 @@ def class_parameter_images(nb: object, lr: object | None = None) -> plt.Figure:
                 ax.set_title(str(nb.classes_[k]), fontsize=10)
         axes[r, 0].set_ylabel(name, fontsize=9)
         fig.colorbar(shown, ax=axes[r, :].tolist(), shrink=0.9, pad=0.01, aspect=8)
+    if title:
+        fig.suptitle(title)
     return fig
 
 
@@ -546,7 +576,7 @@ def _probability_curves(ax: plt.Axes, alphas: Sequence[float], probabilities: to
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlim(min(alphas), max(alphas))
     ax.grid(alpha=0.3)
-    ax.legend(title="digit", fontsize=SMALL, loc="center left")
+    ax.legend(title="digit", fontsize=SMALL, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
 
 
 def alpha_sweep(
@@ -617,14 +647,12 @@ def explorer_snapshot(
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(name)
-    colours = [
-        "tab:green" if d in highlight and highlight[d] == "to a" else "tab:blue" if d in highlight else "0.6"
-        for d in range(10)
-    ]
+    palette = {"to a": "tab:green", "from b": "tab:blue", "start": "tab:orange"}
+    colours = [palette.get(highlight.get(d, ""), "0.6") for d in range(10)]
     right.bar(range(10), torch.as_tensor(probabilities).float().numpy(), color=colours)
     right.set_xticks(range(10))
     right.set_ylim(0, 1)
-    right.set_xlabel("digit (green: to a, blue: from b)")
+    right.set_xlabel("digit (green: to a, blue: from b, orange: start)")
     right.set_ylabel("p(digit)")
     right.set_title("classifier")
     if title:
@@ -742,12 +770,12 @@ def adversarial_curves(histories: dict[str, object], title: str | None = None) -
         ("g_loss", "generator and encoder loss" if bigan else "generator loss"),
         ("d_acc", "discriminator accuracy"),
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(12.6, 3.4))
+    fig, axes = plt.subplots(1, 3, figsize=(10.2, 3.4))
     for ax, (key, label) in zip(axes, panels, strict=True):
         for i, (name, history) in enumerate(histories.items()):
             part = "ge_loss" if key == "g_loss" and "ge_loss" in history.keys() else key
             ax.plot(history["epoch"], history[part], color=f"C{i}", marker=".", label=name)
-        ax.set_xlabel("epochs (passes over the training images)")
+        ax.set_xlabel("epochs (passes over\nthe training images)")
         ax.set_title(label)
         ax.grid(alpha=0.3)
     axes[0].axhline(2 * np.log(2), color="grey", linestyle=":", label="2 log 2 (D cannot tell)")
@@ -783,17 +811,21 @@ def accuracy_bars(results: dict[str, dict[str, float]], title: str | None = None
     """Grouped bars of test accuracy: ``results[features][classifier]``, e.g. {"pixels": {"1-NN": 0.9, ...}}."""
     names = list(results)
     classifiers = list(next(iter(results.values())))
-    fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2, 3.4))
+    fig, ax = plt.subplots(figsize=(1.8 * len(names) + 2.6, 3.8))
     width = 0.8 / len(classifiers)
+    lowest = min(value for result in results.values() for value in result.values())
+    floor = max(0.0, np.floor(10 * lowest - 0.5) / 10)  # zoom in on the differences, and say so on the axis
     for j, classifier in enumerate(classifiers):
         positions = np.arange(len(names)) + (j - (len(classifiers) - 1) / 2) * width
         values = [results[name][classifier] for name in names]
-        bars = ax.bar(positions, values, width=width, color=f"C{j}", label=classifier)
-        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=SMALL, padding=2)
+        heights = [value - floor for value in values]
+        bars = ax.bar(positions, heights, bottom=floor, width=width, color=f"C{j}", label=classifier)
+        ax.bar_label(bars, labels=[f"{v:.1%}" for v in values], fontsize=SMALL, padding=2)
     ax.set_xticks(range(len(names)), names)
-    ax.set_ylabel("test accuracy")
-    ax.set_ylim(0, 1.08)
-    ax.legend(fontsize=SMALL, loc="lower right")
+    ax.set_ylabel(f"test accuracy (axis from {floor:.0%})" if floor > 0 else "test accuracy")
+    ax.set_ylim(floor, 1.0 + (1.0 - floor) * 0.08)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.legend(fontsize=SMALL, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -806,7 +838,7 @@ def generator_loss_shapes() -> plt.Figure:
 
     logits = torch.linspace(-7, 7, 400, requires_grad=True)
     d = torch.sigmoid(logits).detach().numpy()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8))
     for kind, color in (("minimax", "C3"), ("non-saturating", "C0")):
         per_sample = [generator_loss(logit.reshape(1), kind) for logit in logits]
         losses = torch.stack(per_sample)
@@ -814,16 +846,20 @@ def generator_loss_shapes() -> plt.Figure:
         label = r"minimax: $\log(1 - D(G(z)))$" if kind == "minimax" else r"non-saturating: $-\log D(G(z))$"
         left.plot(d, losses.detach().numpy(), color=color, label=label)
         right.plot(d, slopes.abs().numpy(), color=color, label=kind)
-    left.set_ylabel("generator loss (G minimises)")
-    right.set_ylabel("|d loss / d logit|")
+    left.set_ylabel("generator loss (G minimises it)")
+    right.set_ylabel("steepness (size of the gradient)")
+    left.set_title("the generator's loss")
+    right.set_title("how steeply it falls")
+    ticks = [0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999]
     for ax in (left, right):
         ax.set_xscale("logit")
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
         ax.set_xlabel("D(G(z)): how real D thinks a fake is")
-        ax.axvspan(1e-3, 0.1, color="grey", alpha=0.12)
+        ax.axvspan(1e-3, 0.1, color="grey", alpha=0.12, label="early training: D spots fakes")
         ax.grid(alpha=0.3)
-    left.text(0.012, left.get_ylim()[1] * 0.8, "early training:\nD spots fakes", fontsize=SMALL)
-    left.legend(fontsize=SMALL)
-    right.legend(fontsize=SMALL)
+    left.legend(fontsize=SMALL, loc="upper right")
+    right.legend(fontsize=SMALL, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -841,7 +877,7 @@ def flow_on_points(points: torch.Tensor, flow: torch.nn.Module, n_samples: int =
         xx, yy, grid = _grid_2d(x.numpy(), steps=200, margin=0.6)
         density = flow.log_prob(torch.as_tensor(grid, dtype=torch.float32)).exp().reshape(xx.shape).numpy()
         samples = flow.sample(n_samples, generator=torch.Generator().manual_seed(seed)).numpy()
-    fig, axes = plt.subplots(1, 4, figsize=(16, 4))
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
     style = {"s": 5, "alpha": 0.5, "edgecolors": "none"}
     axes[0].scatter(*x.numpy().T, color="tab:blue", **style)
     axes[0].set_title("training points $x$")

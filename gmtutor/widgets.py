@@ -183,7 +183,7 @@ class InterpolationExplorer:
             self._start_image,
             self.current_image(),
             probabilities,
-            highlight={self.to_digit.value: "to a", self.from_digit.value: "from b"},
+            highlight={self.start_digit.value: "start", self.from_digit.value: "from b", self.to_digit.value: "to a"},
             title=self.describe(),
         )
 

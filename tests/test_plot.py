@@ -67,7 +67,7 @@ def test_latent_map_draws_codes_and_decoded_digits_on_the_same_axes():
     fig = plot.latent_map(Corner(), images, labels, n=4, limit=2.0)
     left, right = fig.axes
     assert left.get_xlim() == right.get_xlim() and left.get_ylim() == right.get_ylim()
-    assert left.get_xlabel() == right.get_xlabel() == "$z_1$"
+    assert left.get_xlabel() == right.get_xlabel() == "latent $z_1$"
     (canvas,) = right.get_images()
     pixels = 1.0 - np.asarray(canvas.get_array())  # ink is dark: 1 - the shown grey level
     # the top-left cell is the code (-2, 2): the toy decoder inks its top-left quarter
