@@ -20,6 +20,7 @@ from torch import nn
 from gmtutor.files import write_atomically
 
 FORMAT = "gmtutor-checkpoint-1"
+_FIX = "Delete it and train the model again (or save it again with gmtutor.save)."
 
 
 class CheckpointError(ValueError):
@@ -62,30 +63,62 @@ def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | N
 def read(path: str | os.PathLike) -> dict[str, Any]:
     """The raw contents of a checkpoint, checked for shape; raises ``CheckpointError`` if unreadable."""
     path = Path(path)
-    fix = "Delete it and train the model again (or save it again with gmtutor.save)."
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}.")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as err:
+    except pickle.UnpicklingError:
+        # PyTorch's own message suggests weights_only=False, which would run the file's code: not passed on.
+        raise CheckpointError(f"{path} holds Python objects other than weights and plain data. {_FIX}") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(f"{path} is not a readable checkpoint ({first_line}). {fix}") from None
+        raise CheckpointError(f"{path} is not a readable checkpoint ({first_line}). {_FIX}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is a PyTorch file but not a gmtutor checkpoint. {fix}")
+        raise CheckpointError(f"{path} is a PyTorch file but not a gmtutor checkpoint. {_FIX}")
+    wanted = {"class": str, "config": dict, "state_dict": dict, "metadata": dict}
+    for key, kind in wanted.items():
+        if not isinstance(payload.get(key), kind):
+            raise CheckpointError(f"{path} has no {key!r} entry of type {kind.__name__}. {_FIX}")
     return payload
 
 
-def load(path: str | os.PathLike, device: torch.device | str | None = None) -> nn.Module:
-    """Rebuild the model saved at ``path`` (in eval mode, on ``device`` or the CPU)."""
-    payload = read(path)
+def build(name: str, config: dict[str, Any], device: torch.device | str = "cpu") -> nn.Module:
+    """A fresh ``name`` model from its constructor ``config``; ``CheckpointError`` names what is wrong."""
     classes = model_classes()
-    name = payload["class"]
     if name not in classes:
-        raise CheckpointError(f"{path} holds a {name!r}, which this version of gmtutor does not know.")
-    model = classes[name](**payload["config"])
+        raise CheckpointError(f"unknown model class {name!r}; known: {', '.join(sorted(classes))}.")
     try:
-        model.load_state_dict(payload["state_dict"], strict=True)
-    except RuntimeError as err:
-        raise CheckpointError(f"{path}: the weights do not fit a {name}({payload['config']}): {err}") from None
+        with torch.device(device):
+            return classes[name](**config)
+    except (TypeError, ValueError, RuntimeError, KeyError, IndexError) as err:
+        raise CheckpointError(f"{name}(**{config}) cannot be built: {err}") from None
+
+
+def load(path: str | os.PathLike, device: torch.device | str | None = None) -> nn.Module:
+    """Rebuild the model saved at ``path`` (in eval mode, on ``device`` or the CPU).
+
+    Every way a file can fail to give back its model raises ``CheckpointError``: an unknown class, a
+    config its constructor refuses, weights of other names or shapes (checked on PyTorch's "meta"
+    device first, so an absurd size in a forged config allocates nothing), and non-finite weights.
+    """
+    payload = read(path)
+    name, config, state = payload["class"], payload["config"], payload["state_dict"]
+    try:
+        skeleton = build(name, config, device="meta")
+    except CheckpointError as err:
+        raise CheckpointError(f"{path}: {err} {_FIX}") from None
+    expected = {key: tuple(value.shape) for key, value in skeleton.state_dict().items()}
+    stored = {key: tuple(value.shape) for key, value in state.items() if isinstance(value, torch.Tensor)}
+    if stored != expected or len(stored) != len(state):
+        differing = sorted(set(expected) ^ set(stored)) or [k for k in expected if expected[k] != stored.get(k)]
+        raise CheckpointError(
+            f"{path}: the weights do not fit a {name}({config}) (first difference: "
+            f"{differing[0] if differing else 'a non-tensor entry'}). {_FIX}"
+        )
+    broken = [key for key, value in state.items() if value.is_floating_point() and not torch.isfinite(value).all()]
+    if broken:
+        raise CheckpointError(f"{path}: weights {broken[0]!r} hold NaN or infinity. {_FIX}")
+    model = build(name, config)
+    model.load_state_dict(state, strict=True)
     model.metadata = payload["metadata"]
     return model.to(device or "cpu").eval()

@@ -15,9 +15,17 @@ def write_atomically(path: str | os.PathLike, payload: bytes) -> None:
     try:
         with handle:
             handle.write(payload)
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())  # as open() would create it; a temporary file is 0600
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

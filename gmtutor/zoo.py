@@ -1,9 +1,12 @@
 """The trained-model cache: load a course model if it was trained before with the same settings, else train and save it.
 
 A checkpoint's file name carries a fingerprint of everything that shapes the model: the recipe
-(class, config, steps, batch size, learning rate, seed), quick or full mode, and the data
-(source and size). A changed setting therefore never loads a stale model. Each checkpoint also
-records the library versions, the training history and its final metrics.
+(class, the model's full configuration, steps, batch size, learning rate, seed), quick or full mode,
+the data (source and size) and ``CACHE_VERSION``. A changed setting therefore never loads a stale
+model. Each checkpoint also records the library versions, the training history and its final metrics.
+
+The cache is safe to share: a file lock around train-and-save makes a second process asking for the
+same model wait and load it, and ``clear`` deletes only gmtutor checkpoints that no one is writing.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import platform
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
+from filelock import FileLock, Timeout
 from torch import nn
 
 from gmtutor import checkpoint
@@ -28,6 +32,11 @@ from gmtutor.train import History
 
 if TYPE_CHECKING:
     from gmtutor.models.gan import SampleSnapshots
+
+
+# Bump when a change to model or training code changes what a recipe produces: old checkpoints then retrain.
+CACHE_VERSION = 2
+_NAME_PATTERN = re.compile(r"^(?P<recipe>[a-z0-9-]+)-(?P<data>[a-z]+)-(?P<mode>quick|full)-[0-9a-f]{12}\.pt$")
 
 
 class StaleCheckpointWarning(UserWarning):
@@ -42,9 +51,10 @@ def checkpoint_dir() -> Path:
 def fingerprint(chosen: Recipe, data: MNIST) -> dict[str, Any]:
     """Everything that decides what a training run produces."""
     return {
+        "cache_version": CACHE_VERSION,
         "recipe": chosen.name,
         "model_class": chosen.model_class,
-        "config": chosen.config,
+        "config": checkpoint.build(chosen.model_class, chosen.config, device="meta").config,
         "training": chosen.settings(),
         "quick": quick(),
         "data": {"source": data.source, "train_images": len(chosen.training_data(data).x_train)},
@@ -64,6 +74,11 @@ def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "torch": str(torch.__version__), "gmtutor": version("gmtutor")}
 
 
+def lock_path(path: Path) -> Path:
+    """The lock file that guards training and saving the checkpoint at ``path``."""
+    return path.with_name(f".{path.name}.lock")
+
+
 def _load_if_valid(path: Path, expected: dict[str, Any]) -> nn.Module | None:
     if not path.exists():
         return None
@@ -74,6 +89,10 @@ def _load_if_valid(path: Path, expected: dict[str, Any]) -> nn.Module | None:
         return None
     if model.metadata.get("fingerprint") != expected:
         message = f"{path} was trained with other settings; training it again."
+        warnings.warn(message, StaleCheckpointWarning, stacklevel=3)
+        return None
+    if type(model).__name__ != expected["model_class"] or model.config != expected["config"]:
+        message = f"{path} holds a {type(model).__name__}({model.config}), not this recipe's model; training it again."
         warnings.warn(message, StaleCheckpointWarning, stacklevel=3)
         return None
     return model
@@ -88,6 +107,37 @@ def _restore_snapshots(metadata: dict[str, Any], snapshots: SampleSnapshots) -> 
         return False
     snapshots.snapshots = {step: stored["images"][str(step)] for step in sorted(snapshots.steps)}
     return True
+
+
+def _train_unless_saved_meanwhile(
+    chosen: Recipe,
+    data: MNIST,
+    path: Path,
+    expected: dict[str, Any],
+    retrain: bool,
+    progress: bool,
+    snapshots: SampleSnapshots | None,
+) -> nn.Module:
+    """Load the model if another process saved it while this one waited for the lock; else train and save it."""
+    if not retrain and path.exists():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StaleCheckpointWarning)  # already warned before waiting
+            model = _load_if_valid(path, expected)
+        if model is not None and (snapshots is None or _restore_snapshots(model.metadata, snapshots)):
+            return model
+    model, history = chosen.train(data, progress=progress, on_log=snapshots)
+    metadata = {
+        "fingerprint": expected,
+        "versions": _versions(),
+        "history": history.records,
+        "final": {k: v for k, v in history.last.items() if k not in ("step", "epoch")},
+    }
+    if snapshots is not None:
+        images = {str(step): image for step, image in snapshots.snapshots.items()}
+        metadata["snapshots"] = {"codes": snapshots.z.detach().cpu(), "images": images}
+    checkpoint.save(model, path, metadata)
+    model.metadata = metadata
+    return model
 
 
 def get(
@@ -116,26 +166,22 @@ def get(
     if model is not None and snapshots is not None and not _restore_snapshots(model.metadata, snapshots):
         model = None  # cached without these snapshots: train again (same seed, same model) and keep them
     if model is None:
-        model, history = chosen.train(data, progress=progress, on_log=snapshots)
-        metadata = {
-            "fingerprint": expected,
-            "versions": _versions(),
-            "history": history.records,
-            "final": {k: v for k, v in history.last.items() if k not in ("step", "epoch")},
-        }
-        if snapshots is not None:
-            images = {str(step): image for step, image in snapshots.snapshots.items()}
-            metadata["snapshots"] = {"codes": snapshots.z.detach().cpu(), "images": images}
-        checkpoint.save(model, path, metadata)
-        model.metadata = metadata
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(lock_path(path)):  # a second process asking for this model waits here, then loads it
+            model = _train_unless_saved_meanwhile(chosen, data, path, expected, retrain, progress, snapshots)
     model.history = History([dict(record) for record in model.metadata["history"]])
     return model.to(device()).eval()
+
+
+def _checkpoint_files() -> list[Path]:
+    """The files in the cache folder named as gmtutor checkpoints (a user's own ``*.pt`` files are not)."""
+    return sorted(path for path in checkpoint_dir().glob("*.pt") if _NAME_PATTERN.match(path.name))
 
 
 def cached() -> list[dict[str, Any]]:
     """One entry per checkpoint in the cache: file, size, recipe, data, mode and final metrics."""
     entries = []
-    for path in sorted(checkpoint_dir().glob("*.pt")):
+    for path in _checkpoint_files():
         entry: dict[str, Any] = {"file": path, "bytes": path.stat().st_size}
         try:
             meta = checkpoint.read(path)["metadata"]
@@ -153,9 +199,32 @@ def cached() -> list[dict[str, Any]]:
 
 
 def clear() -> int:
-    """Delete every cached checkpoint (and leftover temporary files); return how many files went."""
+    """Delete the cache's gmtutor checkpoints and the temporary files of saves that died; return how many went.
+
+    A file counts as a checkpoint when its name follows the cache's pattern and it reads as a gmtutor
+    checkpoint; anything else in the folder is left alone. A checkpoint whose lock is held (a process
+    is training or saving it) is skipped, with its temporary file: clearing never breaks a save.
+    """
     removed = 0
-    for path in list(checkpoint_dir().glob("*.pt")) + list(checkpoint_dir().glob(".*.part")):
-        os.remove(path)
-        removed += 1
+    folder = checkpoint_dir()
+    for path in _checkpoint_files():
+        try:
+            checkpoint.read(path)
+        except checkpoint.CheckpointError:
+            continue  # not ours by content, or half-written by an old version: leave it
+        removed += _remove_unless_locked(path, [path])
+    for part in folder.glob(".*.pt.*.part"):
+        target = folder / part.name[1:].split(".pt.")[0]
+        removed += _remove_unless_locked(target.with_name(target.name + ".pt"), [part])
     return removed
+
+
+def _remove_unless_locked(path: Path, files: list[Path]) -> int:
+    """Delete ``files`` while holding ``path``'s lock; 0 when someone else holds it."""
+    try:
+        with FileLock(lock_path(path), timeout=0):
+            for file in files:
+                file.unlink(missing_ok=True)
+    except Timeout:
+        return 0
+    return len(files)

@@ -50,8 +50,17 @@ def test_pickled_code_is_never_run(tmp_path):
     path = tmp_path / "evil.pt"
     with open(path, "wb") as f:
         pickle.dump({"format": "x", "payload": Boom()}, f)
-    with pytest.raises(CheckpointError, match="evil.pt"):
+    with pytest.raises(CheckpointError, match="evil.pt") as caught:
         gm.load(path)
+    assert "weights_only" not in str(caught.value)  # PyTorch's hint to load it unsafely is not passed on
+
+
+def test_objects_saved_by_torch_are_refused_without_the_unsafe_hint(tmp_path):
+    path = tmp_path / "objects.pt"
+    torch.save({"format": "gmtutor-checkpoint-1", "model": torch.nn.Linear(2, 2)}, path)
+    with pytest.raises(CheckpointError, match="objects.pt.*Python objects") as caught:
+        gm.load(path)
+    assert "weights_only" not in str(caught.value) and "False" not in str(caught.value)
 
 
 def test_a_plain_state_dict_is_not_a_checkpoint(tmp_path):

@@ -102,3 +102,158 @@ def test_snapshots_are_kept_with_the_model_and_restored_without_training(cache, 
     other_codes = SampleSnapshots(codes + 1.0, [2])
     zoo.get("tiny", data, progress=False, quick_steps=2, snapshots=other_codes)
     assert len(calls) == 2 and sorted(other_codes.snapshots) == [2]  # other codes: trained again to get them
+
+
+# --- forged checkpoints: a well-formed file with wrong contents is retrained, never served or crashed on ---
+
+
+def forge(path, **changes):
+    """Rewrite the checkpoint at ``path`` with some of its entries changed (a valid file, wrong contents)."""
+    payload = torch.load(path, weights_only=True)
+    payload.update(changes)
+    torch.save(payload, path)
+
+
+def forged_cases():
+    def unknown_argument(payload):
+        return {"config": {**payload["config"], "depth": 3}}
+
+    def missing_key(payload):
+        state = dict(payload["state_dict"])
+        state.pop(next(iter(state)))
+        return {"state_dict": state}
+
+    def absurd_size(payload):
+        return {"config": {**payload["config"], "hidden": [10**12]}}
+
+    def non_finite(payload):
+        state = {k: v.clone() for k, v in payload["state_dict"].items()}
+        first = next(k for k, v in state.items() if v.is_floating_point())
+        state[first].view(-1)[0] = float("nan")
+        return {"state_dict": state}
+
+    def wrong_class(payload):  # a ConvVAE stored under the tiny VAE's name and fingerprint
+        conv = gm.ConvVAE(latent_dim=2)
+        return {"class": "ConvVAE", "config": conv.config, "state_dict": conv.state_dict()}
+
+    def not_a_dict(payload):
+        return {"config": [1, 2]}
+
+    return [unknown_argument, missing_key, absurd_size, non_finite, wrong_class, not_a_dict]
+
+
+@pytest.mark.parametrize("change", forged_cases(), ids=lambda f: f.__name__)
+def test_a_forged_checkpoint_is_warned_about_retrained_and_replaced(cache, data, monkeypatch, change):
+    zoo.get("tiny", data, progress=False)
+    (path,) = cache.glob("*.pt")
+    forge(path, **change(torch.load(path, weights_only=True)))
+    calls = count_fits(monkeypatch)
+    with pytest.warns(zoo.StaleCheckpointWarning):
+        model = zoo.get("tiny", data, progress=False)
+    assert len(calls) == 1 and type(model) is gm.VAE and model.config["hidden"] == [16]
+    assert gm.load(path).config == model.config  # replaced: the next run loads it without a warning
+
+
+@pytest.mark.parametrize("change", forged_cases()[:4] + forged_cases()[5:], ids=lambda f: f.__name__)
+def test_load_raises_checkpoint_error_for_every_forgery(tmp_path, change):
+    path = gm.save(gm.VAE(latent_dim=2, hidden=[16]), tmp_path / "model.pt")
+    forge(path, **change(torch.load(path, weights_only=True)))
+    with pytest.raises(gm.CheckpointError, match="model.pt"):
+        gm.load(path)
+
+
+def test_the_fingerprint_holds_the_cache_version_and_the_full_configuration(cache, data):
+    recipe = gm.recipe("tiny")
+    fingerprint = zoo.fingerprint(recipe, data)
+    assert fingerprint["cache_version"] == zoo.CACHE_VERSION
+    assert fingerprint["config"] == gm.VAE(latent_dim=2, hidden=[16]).config  # beta's default included
+    before = zoo.checkpoint_path(recipe, data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zoo, "CACHE_VERSION", zoo.CACHE_VERSION + 1)
+        assert zoo.checkpoint_path(recipe, data) != before
+
+
+# --- sharing the cache: locks, clear, permissions ---
+
+
+def test_clear_leaves_foreign_files_alone(cache, data):
+    zoo.get("tiny", data, progress=False)
+    mine = cache / "my-own-model.pt"
+    torch.save({"weights": torch.zeros(3)}, mine)
+    lookalike = cache / "tiny-embedded-full-0123456789ab.pt"  # our name pattern, not our content
+    torch.save({"weights": torch.zeros(3)}, lookalike)
+    notes = cache / "notes.txt"
+    notes.write_text("keep me")
+    assert zoo.clear() == 1
+    assert mine.exists() and lookalike.exists() and notes.exists()
+    assert sorted(p.name for p in cache.glob("*.pt")) == sorted([mine.name, lookalike.name])
+
+
+def test_clear_during_a_save_skips_it_and_the_save_completes(cache, data, monkeypatch):
+    import threading
+
+    training, release = threading.Event(), threading.Event()
+    real_train = gm.recipes.Recipe.train
+
+    def slow_train(self, *args, **kwargs):
+        training.set()
+        release.wait(timeout=30)
+        return real_train(self, *args, **kwargs)
+
+    monkeypatch.setattr(gm.recipes.Recipe, "train", slow_train)
+    results = {}
+    worker = threading.Thread(target=lambda: results.update(model=zoo.get("tiny", data, progress=False)))
+    worker.start()
+    assert training.wait(timeout=30)
+    stale_part = cache / ".tiny-embedded-quick-0123456789ab.pt.abc123.part"  # a save that died long ago
+    stale_part.write_bytes(b"half")
+    removed = zoo.clear()  # the save in progress holds its lock: skipped
+    release.set()
+    worker.join(timeout=60)
+    assert removed == 1 and not stale_part.exists()
+    (path,) = cache.glob("*.pt")
+    assert gm.load(path).config == results["model"].config
+
+
+def test_saved_files_follow_the_umask(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = gm.save(gm.VAE(latent_dim=2, hidden=[16]), tmp_path / "model.pt")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+RACE = """
+import sys, time, gmtutor as gm
+from gmtutor import zoo
+gm.RECIPES["tiny"] = gm.recipes.Recipe("tiny", "VAE", {"latent_dim": 2, "hidden": [16]}, 1, quick_steps=60)
+real = gm.recipes.Recipe.train
+def counted(self, *args, **kwargs):
+    time.sleep(2)  # long enough that, without the lock, the other process would start training too
+    with open(sys.argv[1], "a") as log:
+        log.write("trained\\n")
+    return real(self, *args, **kwargs)
+gm.recipes.Recipe.train = counted
+model = zoo.get("tiny", gm.load_mnist("embedded").subset(300, 100), progress=False)
+print(float(sum(p.sum() for p in model.parameters())))
+"""
+
+
+def test_two_processes_racing_on_one_recipe_train_it_once(cache, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "trainings.log"
+    env = {**os.environ, "GMTUTOR_CACHE_DIR": str(cache.parent), "GMTUTOR_QUICK": "1"}
+    racers = [
+        subprocess.Popen([sys.executable, "-c", RACE, str(log)], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [racer.communicate(timeout=300)[0].strip() for racer in racers]
+    assert [racer.returncode for racer in racers] == [0, 0]
+    assert log.read_text().count("trained") == 1  # one trained; the other waited and loaded it
+    assert outputs[0] == outputs[1]  # both got the same, valid model
