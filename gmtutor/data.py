@@ -12,9 +12,11 @@ import http.client
 import importlib.util
 import io
 import os
+import time
 import urllib.error
 import urllib.request
 import warnings
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,33 +30,61 @@ from gmtutor.runtime import cache_dir
 SOURCES = ("auto", "mnist", "embedded")
 IMAGE_SIDE = 28
 
-# Public MNIST mirrors, tried in order. Each serves the four files gzipped.
+# Public MNIST mirrors, tried in order. Each serves the four files gzipped, over HTTPS (the original
+# plain-HTTP site is left out: it answers with errors today, and a checksum is all that guards it).
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    "http://yann.lecun.com/exdb/mnist/",
 )
+DOWNLOAD_DEADLINE_S = 600.0  # for one file, from the first byte asked for to the last one read
 
 
 @dataclass(frozen=True)
 class IdxFile:
-    """One MNIST file: its name (without .gz), what it holds, how many, and its published MD5.
+    """One MNIST file: its name (without .gz), what it holds, how many, and its checksums.
 
-    The MD5 is that of the decompressed bytes, which does not change when a mirror
-    recompresses the file.
+    Both checksums are of the decompressed bytes, which do not change when a mirror recompresses
+    the file: the published MD5, and a SHA-256 where we know it (``None`` where we do not).
     """
 
     name: str
     kind: str  # "images" or "labels"
     count: int
     md5: str
+    sha256: str | None = None
+
+    @property
+    def size(self) -> int:
+        """The decompressed file's length in bytes: its IDX header and one byte per pixel or label."""
+        header, item = (16, IMAGE_SIDE * IMAGE_SIDE) if self.kind == "images" else (8, 1)
+        return header + self.count * item
 
 
+# The SHA-256 sums were computed from copies whose MD5 matched the published one; no such copy of the
+# training images was at hand, so that file is checked by its MD5 alone.
 MNIST_FILES = (
     IdxFile("train-images-idx3-ubyte", "images", 60_000, "6bbc9ace898e44ae57da46a324031adb"),
-    IdxFile("train-labels-idx1-ubyte", "labels", 60_000, "a25bea736e30d166cdddb491f175f624"),
-    IdxFile("t10k-images-idx3-ubyte", "images", 10_000, "2646ac647ad5339dbf082846283269ea"),
-    IdxFile("t10k-labels-idx1-ubyte", "labels", 10_000, "27ae3e4e09519cfbb04c329615203637"),
+    IdxFile(
+        "train-labels-idx1-ubyte",
+        "labels",
+        60_000,
+        "a25bea736e30d166cdddb491f175f624",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+    IdxFile(
+        "t10k-images-idx3-ubyte",
+        "images",
+        10_000,
+        "2646ac647ad5339dbf082846283269ea",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    IdxFile(
+        "t10k-labels-idx1-ubyte",
+        "labels",
+        10_000,
+        "27ae3e4e09519cfbb04c329615203637",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
 )
 
 # The embedded subset: 500 images per digit, split 400 train / 100 test per digit.
@@ -239,16 +269,34 @@ def _load_idx_mnist(root: Path) -> MNIST:
 # --------------------------------------------------------------------------- download
 
 
-def _fetch(url: str, timeout: float, progress: bool) -> bytes:
+class _Refused(Exception):
+    """A response that is refused before it is kept: too long, too slow, or inflating past its size."""
+
+
+def _fetch(url: str, spec: IdxFile, timeout: float, deadline: float, progress: bool) -> bytes:
+    """The body at ``url``, read in chunks; refused past twice ``spec``'s size or past ``deadline`` seconds.
+
+    A gzipped MNIST file is smaller than the file it holds, so a body over twice the decompressed size is
+    not MNIST; ``timeout`` bounds each wait for bytes, ``deadline`` the whole transfer (a server that
+    drips one byte a second never trips a per-read timeout).
+    """
     from gmtutor.progress import progress_bar
 
+    cap = 2 * spec.size
+    started = time.monotonic()
     with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
+        claimed = int(response.headers.get("Content-Length") or 0) or None
+        if claimed and claimed > cap:
+            raise _Refused(f"announces {claimed:,} bytes, more than twice the {spec.size:,} of the file")
         buffer = io.BytesIO()
-        with progress_bar(total, url.rsplit("/", 1)[-1], unit="B", enabled=progress, unit_scale=True) as bar:
-            while chunk := response.read(1 << 16):
+        with progress_bar(claimed, url.rsplit("/", 1)[-1], unit="B", enabled=progress, unit_scale=True) as bar:
+            while chunk := response.read1(1 << 16):
                 buffer.write(chunk)
                 bar.update(len(chunk))
+                if buffer.tell() > cap:
+                    raise _Refused(f"sent more than {cap:,} bytes, twice the {spec.size:,} of the file")
+                if time.monotonic() - started > deadline:
+                    raise _Refused(f"took longer than the {deadline:g} s allowed for one file")
     return buffer.getvalue()
 
 
@@ -259,14 +307,41 @@ def _describe(err: Exception) -> str:
 
 
 def _checksum_problem(payload: bytes, spec: IdxFile) -> str | None:
-    """None when the payload's decompressed MD5 is the published one, else what is wrong."""
-    try:
-        content = gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload
-    except (OSError, EOFError) as err:
-        return f"not a complete gzip file ({err})"
-    digest = hashlib.md5(content).hexdigest()
-    if digest != spec.md5:
-        return f"MD5 {digest} does not match the published {spec.md5}"
+    """None when the payload's decompressed bytes have ``spec``'s size and checksums, else what is wrong.
+
+    Decompression is streamed and stops one byte past the expected size, so a small gzip bomb never
+    inflates in memory; the checksums are computed on the way.
+    """
+    md5, sha256 = hashlib.md5(), hashlib.sha256()
+    produced = 0
+    if payload[:2] == b"\x1f\x8b":
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        pending = payload
+        try:
+            while True:
+                chunk = inflater.decompress(pending, 1 << 20)
+                pending = inflater.unconsumed_tail
+                produced += len(chunk)
+                if produced > spec.size:
+                    return f"inflates past the {spec.size:,} bytes of the file"
+                md5.update(chunk)
+                sha256.update(chunk)
+                if not chunk and not pending:
+                    break
+        except zlib.error as err:
+            return f"not a valid gzip file ({err})"
+        if not inflater.eof:
+            return "not a complete gzip file (it ends early)"
+    else:
+        produced = len(payload)
+        md5.update(payload)
+        sha256.update(payload)
+    if produced != spec.size:
+        return f"{produced:,} bytes once decompressed, expected {spec.size:,}"
+    if md5.hexdigest() != spec.md5:
+        return f"MD5 {md5.hexdigest()} does not match the published {spec.md5}"
+    if spec.sha256 and sha256.hexdigest() != spec.sha256:
+        return f"SHA-256 {sha256.hexdigest()} does not match the known {spec.sha256}"
     return None
 
 
@@ -276,12 +351,15 @@ def download_mnist(
     mirrors: tuple[str, ...] | None = None,
     files: tuple[IdxFile, ...] | None = None,
     timeout: float = 20.0,
+    deadline: float = DOWNLOAD_DEADLINE_S,
     progress: bool = True,
 ) -> Path:
-    """Fetch the MNIST files missing from ``root``, verifying each checksum before it is kept.
+    """Fetch the MNIST files missing from ``root``, verifying each one before it is kept.
 
-    Each file is tried on every mirror in turn; a file is written (atomically) only once
-    its MD5 matches. Returns the folder. Raises ``DownloadError`` naming every failure.
+    Each file is tried on every mirror in turn; a file is written (atomically) only once its size,
+    MD5 and (where known) SHA-256 match. A mirror's answer is refused when it is over twice the
+    file's size, inflates past it, or takes longer than ``deadline`` seconds; ``timeout`` bounds each
+    wait for bytes. Returns the folder. Raises ``DownloadError`` naming every failure.
     ``mirrors`` and ``files`` default to ``MIRRORS`` and ``MNIST_FILES``.
     """
     root = Path(root) if root is not None else data_dir()
@@ -292,8 +370,8 @@ def download_mnist(
         for mirror in mirrors or MIRRORS:
             url = mirror.rstrip("/") + f"/{spec.name}.gz"
             try:
-                payload = _fetch(url, timeout, progress)
-            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
+                payload = _fetch(url, spec, timeout, deadline, progress)
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, _Refused) as err:
                 failures.append(f"{url}: {_describe(err)}")
                 continue
             problem = _checksum_problem(payload, spec)

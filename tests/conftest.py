@@ -50,7 +50,11 @@ def small_mnist():
 
 
 class LocalServer:
-    """An HTTP server on 127.0.0.1 that serves ``routes``: path -> (status, body[, delay_s[, claimed_length]])."""
+    """An HTTP server on 127.0.0.1 serving ``routes``: path -> (status, body[, delay_s[, claimed_length[, drip_s]]]).
+
+    ``claimed_length`` None sends no Content-Length; ``drip_s`` sends the body one byte at a time, that many
+    seconds apart.
+    """
 
     def __init__(self):
         self.routes: dict[str, tuple] = {}
@@ -63,13 +67,21 @@ class LocalServer:
                 status, body, *rest = server.routes.get(self.path, (404, b"not found"))
                 delay = rest[0] if rest else 0
                 claimed = rest[1] if len(rest) > 1 else len(body)
+                drip = rest[2] if len(rest) > 2 else 0
                 if delay:
                     time.sleep(delay)
                 self.send_response(status)
-                self.send_header("Content-Length", str(claimed))
+                if claimed is not None:
+                    self.send_header("Content-Length", str(claimed))
                 self.end_headers()
                 try:
-                    self.wfile.write(body)
+                    if drip:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(drip)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

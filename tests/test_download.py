@@ -1,7 +1,9 @@
 """The download path, against a local HTTP server on 127.0.0.1 that the tests start."""
 
+import dataclasses
 import gzip
 import socket
+import time
 import warnings
 
 import numpy as np
@@ -9,6 +11,8 @@ import pytest
 
 import gmtutor.data as data
 from gmtutor.data import DownloadError, EmbeddedFallbackWarning, download_mnist, load_mnist
+
+from conftest import SHARED_MNIST
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +91,70 @@ def test_a_slow_mirror_times_out(tmp_path, local_server, small_mnist):
     with pytest.raises(DownloadError, match="timed out"):
         download_mnist(tmp_path, mirrors=(slow,), files=specs[:1], timeout=0.3, progress=False)
     assert leftovers(tmp_path) == []
+
+
+def test_a_server_that_sends_too_much_is_cut_off(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    first = specs[0]
+    flood = np.random.default_rng(0).bytes(3 * first.size)
+    honest = serve(local_server, "honest", {f"{first.name}.gz": flood})  # says how long it is
+    liar = serve(local_server, "liar", {f"{first.name}.gz": b""}, **{f"{first.name}.gz": (200, flood, 0, None)})
+    with pytest.raises(DownloadError) as err:
+        download_mnist(tmp_path, mirrors=(honest, liar), files=specs[:1], progress=False)
+    assert "announces" in str(err.value) and "sent more than" in str(err.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it(tmp_path, local_server, small_mnist):
+    import tracemalloc
+
+    _, specs, _ = small_mnist
+    bomb = gzip.compress(bytes(200_000_000), compresslevel=9)  # 200 MB of zeros in about 200 KB
+    spec = data.IdxFile("big-labels", "labels", 1_000_000, "0" * 32)  # 1 MB: the bomb's 200 KB pass the cap
+    assert len(bomb) < 2 * spec.size < 200_000_000
+    mirror = serve(local_server, "bomb", {"big-labels.gz": bomb})
+    tracemalloc.start()
+    with pytest.raises(DownloadError, match="inflates past"):
+        download_mnist(tmp_path, mirrors=(mirror,), files=(spec,), progress=False)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50_000_000  # never held the 200 MB
+    assert leftovers(tmp_path) == []
+
+
+def test_a_slow_drip_hits_the_deadline(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    name = f"{specs[1].name}.gz"
+    drip = serve(local_server, "drip", payloads, **{name: (200, payloads[name], 0, len(payloads[name]), 0.05)})
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="longer than the 0.5 s"):
+        download_mnist(tmp_path, mirrors=(drip,), files=specs[1:2], timeout=5, deadline=0.5, progress=False)
+    assert time.monotonic() - started < 3  # each byte came well within the timeout; the deadline stopped it
+    assert leftovers(tmp_path) == []
+
+
+def test_a_known_sha256_is_checked_too(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    wrong = dataclasses.replace(specs[1], sha256="0" * 64)  # right MD5, wrong SHA-256
+    mirror = serve(local_server, "good", payloads)
+    with pytest.raises(DownloadError, match="SHA-256"):
+        download_mnist(tmp_path, mirrors=(mirror,), files=(wrong,), progress=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_every_mirror_is_https():
+    assert data.MIRRORS and all(mirror.startswith("https://") for mirror in data.MIRRORS)
+
+
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="the real MNIST files in ../shared/mnist are absent")
+def test_the_real_files_pass_their_size_md5_and_sha256():
+    checked = 0
+    for spec in data.MNIST_FILES:
+        path = SHARED_MNIST / f"{spec.name}.gz"
+        if path.is_file():
+            assert data._checksum_problem(path.read_bytes(), spec) is None, spec.name
+            checked += 1
+    assert checked >= 2
 
 
 def test_load_mnist_downloads_what_is_missing(tmp_path, local_server, small_mnist, monkeypatch):
