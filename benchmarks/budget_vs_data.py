@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 
 import gmtutor as gm
-from gmtutor.data import MNIST_FILES, read_idx_file
+from gmtutor.core.data import MNIST_FILES, read_idx_file
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 HELD_OUT, SMALL, LARGE = 2000, 4000, 8000

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from standin_mnist import write_standin
 
-from gmtutor.course import run_course
+from gmtutor.present.course import run_course
 
 TARGETS = {"quick": 300.0, "cold": 900.0, "warm": 120.0}
 QUICK_PER_NOTEBOOK = 60.0

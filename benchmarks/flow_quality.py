@@ -18,7 +18,7 @@ import torch
 os.environ["GMTUTOR_QUICK"] = "0"  # the default settings, whatever the shell says
 
 import gmtutor as gm  # noqa: E402
-from gmtutor.data import read_idx_file  # noqa: E402
+from gmtutor.core.data import read_idx_file  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 

@@ -18,8 +18,8 @@ import os
 os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the shell says
 
 import gmtutor as gm  # noqa: E402
-from gmtutor.evaluate import axis_transfer_rates, decoded_centroid_accuracy, digit_classifier  # noqa: E402
-from gmtutor.latent import PixelSpace  # noqa: E402
+from gmtutor.tools.evaluate import axis_transfer_rates, decoded_centroid_accuracy, digit_classifier  # noqa: E402
+from gmtutor.tools.latent import PixelSpace  # noqa: E402
 
 MODELS = ["vae-20d", "vae-2d", "bigan"]
 

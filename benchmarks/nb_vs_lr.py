@@ -14,7 +14,7 @@ import numpy as np
 
 import gmtutor as gm
 from gmtutor import classifiers, novelty
-from gmtutor.data import read_idx_file
+from gmtutor.core.data import read_idx_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 

@@ -16,8 +16,8 @@ import time
 import torch
 
 import gmtutor as gm
-from gmtutor.latent import PixelSpace
-from gmtutor.widgets import interpolation_explorer
+from gmtutor.tools.latent import PixelSpace
+from gmtutor.tools.widgets import interpolation_explorer
 
 
 def main() -> None:

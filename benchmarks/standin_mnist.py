@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 
 import gmtutor as gm
-from gmtutor.data import MNIST_FILES
-from gmtutor.files import write_atomically
+from gmtutor.core.data import MNIST_FILES
+from gmtutor.core.files import write_atomically
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 TRAIN_COPIES, TEST_COPIES = 15, 10

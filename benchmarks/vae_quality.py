@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 import gmtutor as gm
-from gmtutor.data import read_idx_file
+from gmtutor.core.data import read_idx_file
 
 os.environ["GMTUTOR_QUICK"] = "0"  # the default settings, whatever the shell says
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"

@@ -3,27 +3,43 @@
 import gmtutor as gm
 data = gm.load_mnist()          # full MNIST, or the embedded subset offline
 images = gm.as_images(data.x_train[:64])
+
+Three layers, one folder each; a layer imports only from the layers above it in this list:
+    gmtutor.core      data, devices and seeds, the training loop, checkpoints, recipes, the model cache
+    gmtutor.models    the models (VAE, GAN, BiGAN, flows, Naive Bayes)
+    gmtutor.tools     the course's tools: latent arithmetic, evaluation, figures, widgets
+    gmtutor.present   running, slicing and serving the notebooks (the ``present`` extra)
+Each module is also reachable as ``gm.<name>`` (``gm.plot``, ``gm.zoo``, ...), loaded when first used.
 """
 
-from gmtutor.checkpoint import CheckpointError, load, save
-from gmtutor.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
+from gmtutor.core.checkpoint import CheckpointError, load, save
+from gmtutor.core.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
+from gmtutor.core.recipes import RECIPES, recipe
+from gmtutor.core.runtime import cache_dir, device, environment_report, quick, seed_everything
+from gmtutor.core.train import History, average_loss, fit
 from gmtutor.models import GAN, VAE, BiGAN, ConvVAE, GaussianNB, PointFlow, RealNVP, kl_divergence
-from gmtutor.recipes import RECIPES, recipe
-from gmtutor.runtime import cache_dir, device, environment_report, quick, seed_everything
-from gmtutor.train import History, average_loss, fit
 
 __version__ = "0.1.0"
 
-# matplotlib (plot), ipywidgets (widgets) and scikit-learn (classifiers, novelty, evaluate) load only when wanted
-_LAZY_MODULES = {"plot", "widgets", "classifiers", "novelty", "toy", "evaluate", "latent", "zoo"}
+# gm.<module>, loaded on first use: matplotlib, ipywidgets and scikit-learn only load when wanted,
+# and the present layer (nbformat, nbclient) only where its extra is installed.
+_MODULE_LAYERS = {
+    **dict.fromkeys(["data", "files", "runtime", "progress", "train", "checkpoint", "recipes", "zoo"], "core"),
+    **dict.fromkeys(["latent", "evaluate", "classifiers", "novelty", "toy", "widgets", "plot"], "tools"),
+    **dict.fromkeys(["course", "slides", "app"], "present"),
+}
 
 
 def __getattr__(name: str):
-    if name in _LAZY_MODULES:
+    if name in _MODULE_LAYERS:
         import importlib
 
-        return importlib.import_module(f"gmtutor.{name}")
+        return importlib.import_module(f"gmtutor.{_MODULE_LAYERS[name]}.{name}")
     raise AttributeError(f"module 'gmtutor' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULE_LAYERS])
 
 
 __all__ = [

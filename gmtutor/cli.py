@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 
 def _data_download(args: argparse.Namespace) -> int:
-    from gmtutor.data import download_mnist, load_mnist
+    from gmtutor.core.data import download_mnist, load_mnist
 
     folder = download_mnist(args.root)
     data = load_mnist("mnist", root=folder)
@@ -17,7 +17,7 @@ def _data_download(args: argparse.Namespace) -> int:
 
 
 def _data_info(args: argparse.Namespace) -> int:
-    from gmtutor.data import data_info, load_mnist
+    from gmtutor.core.data import data_info, load_mnist
 
     info = data_info(args.root)
     print(f"folder:  {info['folder']}")
@@ -32,8 +32,8 @@ def _data_info(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from gmtutor import zoo
-    from gmtutor.data import load_mnist
+    from gmtutor.core import zoo
+    from gmtutor.core.data import load_mnist
 
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be a positive number of optimiser steps, got {args.steps}")
@@ -48,7 +48,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _cache_list(_args: argparse.Namespace) -> int:
-    from gmtutor import zoo
+    from gmtutor.core import zoo
 
     entries = zoo.cached()
     if not entries:
@@ -64,7 +64,7 @@ def _cache_list(_args: argparse.Namespace) -> int:
 
 
 def _cache_clear(_args: argparse.Namespace) -> int:
-    from gmtutor import zoo
+    from gmtutor.core import zoo
 
     print(f"removed {zoo.clear()} file(s) from {zoo.checkpoint_dir()}")
     return 0
@@ -73,8 +73,8 @@ def _cache_clear(_args: argparse.Namespace) -> int:
 def _course(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from gmtutor.course import course_notebooks, run_course
-    from gmtutor.data import load_mnist
+    from gmtutor.core.data import load_mnist
+    from gmtutor.present.course import course_notebooks, run_course
 
     out = Path(args.out)
     mode = "quick mode (tiny training runs)" if args.quick else "full mode (models not in the cache are trained)"
@@ -91,7 +91,7 @@ def _course(args: argparse.Namespace) -> int:
 def _slides(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from gmtutor.slides import build_decks
+    from gmtutor.present.slides import build_decks
 
     out = Path(args.out)
     decks = build_decks(out, notebooks=args.notebooks or None, reveal=args.reveal)
@@ -104,7 +104,7 @@ def _slides(args: argparse.Namespace) -> int:
 
 
 def _app(args: argparse.Namespace) -> int:
-    from gmtutor.app import serve
+    from gmtutor.present.app import serve
 
     serve(port=args.port, data=args.data)
     return 0
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--root", default=None, help="folder to look in (default: data/mnist or GMTUTOR_DATA_DIR)")
     info.set_defaults(run=_data_info)
 
-    from gmtutor.recipes import RECIPES
+    from gmtutor.core.recipes import RECIPES
 
     train = commands.add_parser("train", help="train a course model into the cache (or load it if cached)")
     train.add_argument("model", choices=sorted(RECIPES), help="which model")
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     slides.set_defaults(run=_slides)
 
-    from gmtutor.app import DEFAULT_PORT
+    from gmtutor.present.app import DEFAULT_PORT
 
     app = commands.add_parser("app", help="serve the live alpha-slider explorer with Voila on 127.0.0.1")
     app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")
@@ -162,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
-    from gmtutor.course import NotebookFailed
-    from gmtutor.data import DownloadError, MNISTFileError
+    from gmtutor.core.data import DownloadError, MNISTFileError
+    from gmtutor.present.course import NotebookFailed
 
     try:
         return args.run(args)

@@ -32,7 +32,7 @@ def md5(raw: bytes) -> str:
 @pytest.fixture
 def small_mnist():
     """Four small IDX payloads (gzipped) standing in for MNIST, with their IdxFile specs."""
-    from gmtutor.data import IdxFile
+    from gmtutor.core.data import IdxFile
 
     rng = np.random.default_rng(1)
     arrays = {

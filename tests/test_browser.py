@@ -138,7 +138,7 @@ def test_a_deck_opens_offline_in_a_real_browser(tmp_path):
     require(((ROOT / "node_modules" / "reveal.js").is_dir(), "node_modules/ (npm install in the repository's root)"))
     from playwright.sync_api import sync_playwright
 
-    from gmtutor.slides import build_decks
+    from gmtutor.present.slides import build_decks
 
     notebook = ROOT / "notebooks" / "07_lab_meeting.ipynb"  # the talk; it stores the alpha sweep as an animation
     (deck,) = build_decks(tmp_path / "slides", notebooks=[notebook])

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import gmtutor as gm
-from gmtutor.checkpoint import CheckpointError
+from gmtutor.core.checkpoint import CheckpointError
 
 
 def trained_vae():

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-import gmtutor.data as data
+import gmtutor.core.data as data
 from gmtutor.cli import main
 
 
@@ -71,7 +71,7 @@ def test_app_without_voila_says_how_to_install_it(monkeypatch, capsys):
 def test_app_serves_only_the_explorer_on_localhost_without_code():
     from pathlib import Path
 
-    from gmtutor.app import explorer_notebook, voila_arguments
+    from gmtutor.present.app import explorer_notebook, voila_arguments
 
     notebook = explorer_notebook()
     source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")

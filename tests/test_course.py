@@ -5,7 +5,7 @@ import pytest
 
 import gmtutor as gm
 from gmtutor.cli import main
-from gmtutor.course import NotebookFailed, run_course
+from gmtutor.present.course import NotebookFailed, run_course
 
 
 def write_notebook(path, *sources):

@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 import pytest
 
-import gmtutor.data as data
-from gmtutor.data import DownloadError, EmbeddedFallbackWarning, download_mnist, load_mnist
+import gmtutor.core.data as data
+from gmtutor.core.data import DownloadError, EmbeddedFallbackWarning, download_mnist, load_mnist
 
 from conftest import SHARED_MNIST
 

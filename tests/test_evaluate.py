@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 import gmtutor as gm
-from gmtutor.evaluate import (
+from gmtutor.tools.evaluate import (
     class_histogram,
     class_keeping_rate,
     digit_classifier,

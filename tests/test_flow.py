@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import gmtutor as gm
-from gmtutor.latent import class_centroids, manipulate
 from gmtutor.models.flow import channel_mask, checkerboard_mask, squeeze, unsqueeze
+from gmtutor.tools.latent import class_centroids, manipulate
 
 
 def _shake(model: torch.nn.Module, scale: float, seed: int = 0) -> torch.nn.Module:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gmtutor.data import MNIST_FILES, MNISTFileError, as_images, parse_idx, read_idx_file
+from gmtutor.core.data import MNIST_FILES, MNISTFileError, as_images, parse_idx, read_idx_file
 
 from conftest import SHARED_MNIST, idx_bytes
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 import gmtutor as gm
-from gmtutor.latent import (
+from gmtutor.tools.latent import (
     PixelSpace,
     class_centroids,
     digit_pairs,

@@ -7,7 +7,7 @@ from scipy.special import logsumexp
 from sklearn.naive_bayes import GaussianNB as SklearnGaussianNB
 
 import gmtutor as gm
-from gmtutor.classifiers import pixels
+from gmtutor.tools.classifiers import pixels
 
 
 def blobs(n_per_class=200, centres=((0.0, 0.0, 0.0), (3.0, -1.0, 2.0), (-2.0, 4.0, 1.0)), seed=0):

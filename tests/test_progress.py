@@ -3,7 +3,7 @@
 import nbformat
 from nbclient import NotebookClient
 
-from gmtutor.progress import in_notebook_kernel, progress_bar
+from gmtutor.core.progress import in_notebook_kernel, progress_bar
 
 TRAIN_IN_A_NOTEBOOK = """import gmtutor as gm
 data = gm.load_mnist("embedded").subset(300, 100)

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 
 from gmtutor.cli import main
-from gmtutor.course import course_notebooks
-from gmtutor.slides import (
+from gmtutor.present.course import course_notebooks
+from gmtutor.present.slides import (
     SLIDE_TYPES,
     assign_slide_types,
     assign_slide_types_in_file,

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 import gmtutor as gm
-from gmtutor.train import History, batches
+from gmtutor.core.train import History, batches
 
 
 class MeanModel(nn.Module):

@@ -6,8 +6,8 @@ import torch
 from PIL import Image
 
 import gmtutor as gm
-from gmtutor.latent import PixelSpace, class_centroids
-from gmtutor.widgets import TEXT_FALLBACK, interpolation_explorer, png_bytes
+from gmtutor.tools.latent import PixelSpace, class_centroids
+from gmtutor.tools.widgets import TEXT_FALLBACK, interpolation_explorer, png_bytes
 
 
 def small_data():

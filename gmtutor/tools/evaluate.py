@@ -19,9 +19,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from gmtutor.classifiers import fit_logistic_regression, one_blas_thread
-from gmtutor.data import MNIST, as_images
-from gmtutor.latent import decode_all, encode_all
+from gmtutor.core.data import MNIST, as_images
+from gmtutor.tools.classifiers import fit_logistic_regression, one_blas_thread
+from gmtutor.tools.latent import decode_all, encode_all
 
 N_CLASSES = 10
 
@@ -143,7 +143,7 @@ def axis_transfer_rates(model: nn.Module, data: MNIST, classifier: DigitClassifi
     the b -> a interpolation vector (centroids from the training set), decode, and classify. Entry
     [b, a] of the returned 10 x 10 matrix is the fraction labelled a (the diagonal is NaN).
     """
-    from gmtutor.latent import class_centroids, decode_all, encode_all
+    from gmtutor.tools.latent import class_centroids, decode_all, encode_all
 
     centroids = class_centroids(model, data.x_train, data.y_train)
     codes = encode_all(model, data.x_test)
@@ -160,7 +160,7 @@ def axis_transfer_rates(model: nn.Module, data: MNIST, classifier: DigitClassifi
 
 def decoded_centroid_accuracy(model: nn.Module, data: MNIST, classifier: DigitClassifier) -> float:
     """Fraction of the ten class centroids whose decoded image the classifier labels with their class."""
-    from gmtutor.latent import class_centroids, decode_all
+    from gmtutor.tools.latent import class_centroids, decode_all
 
     centroids = class_centroids(model, data.x_train, data.y_train)
     return classifier.accuracy(decode_all(model, centroids), torch.arange(N_CLASSES))

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from gmtutor.data import as_images
+from gmtutor.core.data import as_images
 
 SMALL = 9  # points: the smallest text any figure uses (tick labels, legends, annotations)
 STYLE = {
@@ -200,7 +200,7 @@ def latent_map(
 
     ``limit`` sets the square [-limit, limit]^2 (default: where 98% of the codes fall on each axis).
     """
-    from gmtutor.latent import decode_all, encode_all
+    from gmtutor.tools.latent import decode_all, encode_all
 
     codes = encode_all(model, images)
     if codes.shape[1] != 2:
@@ -283,7 +283,7 @@ def generative_vs_discriminative_2d(
     """
     from matplotlib.patches import Ellipse
 
-    from gmtutor.toy import decision_line
+    from gmtutor.tools.toy import decision_line
 
     xx, yy, grid = _grid_2d(x)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 4.6), sharex=True, sharey=True)
@@ -345,7 +345,7 @@ def real_and_sampled_2d(
 def learning_curves(curve: object, title: str | None = None) -> plt.Figure:
     """Test accuracy against training-set size (log scale): mean and standard deviation over seeds, per model.
 
-    ``curve`` is a ``gmtutor.classifiers.LearningCurve``. Dotted lines mark each model's
+    ``curve`` is a ``gmtutor.tools.classifiers.LearningCurve``. Dotted lines mark each model's
     accuracy on the largest training set.
     """
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -431,7 +431,7 @@ def unseen_class_2d(
 
 def newcomer_verdicts(images: torch.Tensor, result: object, title: str | None = None) -> plt.Figure:
     """Unseen-class images, each captioned with logistic regression's label and confidence and with
-    Naive Bayes's log p(x). ``result`` is a ``gmtutor.novelty.UnseenClass`` whose models saw none of them."""
+    Naive Bayes's log p(x). ``result`` is a ``gmtutor.tools.novelty.UnseenClass`` whose models saw none of them."""
     x = as_images(images).reshape(len(images), -1).numpy()
     labels = result.lr.predict(x)
     confidence = result.lr.predict_proba(x).max(axis=1)
@@ -454,7 +454,7 @@ def newcomer_verdicts(images: torch.Tensor, result: object, title: str | None = 
 
 def unseen_class_scores(result: object, seen_name: str = "seen", unseen_name: str = "unseen") -> plt.Figure:
     """Histograms of Naive Bayes's log p(x) and logistic regression's confidence for seen and unseen inputs,
-    with the ROC AUC of each. ``result`` is a ``gmtutor.novelty.UnseenClass``."""
+    with the ROC AUC of each. ``result`` is a ``gmtutor.tools.novelty.UnseenClass``."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
     seen, unseen = result.nb_log_prob_seen, result.nb_log_prob_unseen
     low = np.percentile(np.concatenate([seen, unseen]), 2)
@@ -482,7 +482,7 @@ def unseen_class_scores(result: object, seen_name: str = "seen", unseen_name: st
 def unseen_digit_aucs(table: object) -> plt.Figure:
     """Mean ROC AUC of each model for each digit in the newcomer's role (averaged over the seen pairs).
 
-    ``table`` is a ``gmtutor.novelty.UnseenClassTable``.
+    ``table`` is a ``gmtutor.tools.novelty.UnseenClassTable``.
     """
     digits, nb, lr = table.by_unseen_digit()
     fig, ax = plt.subplots(figsize=(7.5, 3.6))

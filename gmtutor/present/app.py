@@ -1,7 +1,7 @@
 """The live slider app: the interpolation explorer served by Voila on 127.0.0.1, for a demo without JupyterLab.
 
 Voila runs a small notebook in a kernel and shows only its outputs: no code, live widgets. The
-notebook is written here, not shipped: one cell that calls ``gmtutor.widgets.course_explorer``, which
+notebook is written here, not shipped: one cell that calls ``gmtutor.tools.widgets.course_explorer``, which
 loads the course's cached models (``zoo.get``) and builds the explorer from them.
 """
 

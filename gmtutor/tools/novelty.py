@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
-from gmtutor.classifiers import fit_logistic_regression
 from gmtutor.models.naive_bayes import GaussianNB
+from gmtutor.tools.classifiers import fit_logistic_regression
 
 
 def auroc(unseen_scores: np.ndarray, seen_scores: np.ndarray) -> float:

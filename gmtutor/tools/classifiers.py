@@ -16,9 +16,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from gmtutor.data import as_images
+from gmtutor.core.data import as_images
+from gmtutor.core.runtime import quick
 from gmtutor.models.naive_bayes import GaussianNB
-from gmtutor.runtime import quick
 
 FULL_SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000, 4000)
 QUICK_SIZES = (20, 100, 500)

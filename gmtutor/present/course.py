@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gmtutor.core.runtime import checkout_root
+
 
 class NotebookFailed(RuntimeError):
     """A notebook's cell raised an error while the course ran."""
@@ -22,7 +24,7 @@ class NotebookRun:
 
 def notebooks_dir() -> Path:
     """The course's ``notebooks/`` folder in the source checkout this package runs from."""
-    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    folder = checkout_root() / "notebooks"
     if not folder.is_dir():
         raise FileNotFoundError(
             f"no notebooks folder at {folder}: the course runs from a clone of the repository "

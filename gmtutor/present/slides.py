@@ -25,6 +25,8 @@ from pathlib import Path
 
 import nbformat
 
+from gmtutor.core.runtime import checkout_root
+
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
 
 # Choices the rules never overrule: an author who set one of these meant it. "slide" and "-" (the
@@ -146,7 +148,7 @@ class WebLibraries:
 
 def node_modules_folders() -> list[Path]:
     """Where ``npm install`` may have put the libraries: the checkout's root, then the working directory."""
-    folders = [Path(__file__).resolve().parent.parent / "node_modules", Path.cwd() / "node_modules"]
+    folders = [checkout_root() / "node_modules", Path.cwd() / "node_modules"]
     return list(dict.fromkeys(folder.resolve() for folder in folders))
 
 
@@ -332,7 +334,7 @@ def build_decks(
 ) -> list[Path]:
     """Build a reveal.js deck for each notebook (default: every course notebook) in ``out``, with the
     libraries copied beside them so the folder works offline; return the decks' paths."""
-    from gmtutor.course import course_notebooks
+    from gmtutor.present.course import course_notebooks
 
     libraries = find_web_libraries(reveal)
     paths = [Path(p) for p in notebooks] if notebooks else course_notebooks()

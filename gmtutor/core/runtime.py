@@ -66,10 +66,15 @@ def cache_dir() -> Path:
     """
     if os.environ.get(_CACHE_ENV):
         return Path(os.environ[_CACHE_ENV]).expanduser()
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = checkout_root()
     if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
         return checkout / "data"
     return Path.home() / ".cache" / "gmtutor"
+
+
+def checkout_root() -> Path:
+    """The folder above the ``gmtutor`` package: the repository root when running from a source checkout."""
+    return Path(__file__).resolve().parents[2]
 
 
 def environment_report() -> str:

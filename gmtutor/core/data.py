@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gmtutor.files import write_atomically
-from gmtutor.runtime import cache_dir
+from gmtutor.core.files import write_atomically
+from gmtutor.core.runtime import cache_dir
 
 SOURCES = ("auto", "mnist", "embedded")
 IMAGE_SIDE = 28
@@ -280,7 +280,7 @@ def _fetch(url: str, spec: IdxFile, timeout: float, deadline: float, progress: b
     not MNIST; ``timeout`` bounds each wait for bytes, ``deadline`` the whole transfer (a server that
     drips one byte a second never trips a per-read timeout).
     """
-    from gmtutor.progress import progress_bar
+    from gmtutor.core.progress import progress_bar
 
     cap = 2 * spec.size
     started = time.monotonic()

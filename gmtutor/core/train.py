@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from gmtutor.data import IMAGE_SIDE, MNIST, as_images
-from gmtutor.progress import progress_bar
-from gmtutor.runtime import device as default_device
-from gmtutor.runtime import seed_everything
+from gmtutor.core.data import IMAGE_SIDE, MNIST, as_images
+from gmtutor.core.progress import progress_bar
+from gmtutor.core.runtime import device as default_device
+from gmtutor.core.runtime import seed_everything
 
 LogCallback = Callable[[int, nn.Module], None]
 

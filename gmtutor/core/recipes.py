@@ -16,9 +16,9 @@ from typing import Any
 
 from torch import nn
 
-from gmtutor.data import MNIST
-from gmtutor.runtime import quick, seed_everything
-from gmtutor.train import History, LogCallback, batches_per_pass, fit
+from gmtutor.core.data import MNIST
+from gmtutor.core.runtime import quick, seed_everything
+from gmtutor.core.train import History, LogCallback, batches_per_pass, fit
 
 SUBSET_TRAIN_IMAGES = 4000  # the embedded subset's training split
 
@@ -55,7 +55,7 @@ class Recipe:
 
     def build(self) -> nn.Module:
         """A freshly initialised model (seeded, so the same recipe gives the same start)."""
-        from gmtutor.checkpoint import model_classes
+        from gmtutor.core.checkpoint import model_classes
 
         seed_everything(self.seed)
         return model_classes()[self.model_class](**self.config)

@@ -24,11 +24,11 @@ import torch
 from filelock import FileLock, Timeout
 from torch import nn
 
-from gmtutor import checkpoint
-from gmtutor.data import MNIST, load_mnist
-from gmtutor.recipes import Recipe, recipe
-from gmtutor.runtime import cache_dir, quick
-from gmtutor.train import History
+from gmtutor.core import checkpoint
+from gmtutor.core.data import MNIST, load_mnist
+from gmtutor.core.recipes import Recipe, recipe
+from gmtutor.core.runtime import cache_dir, quick
+from gmtutor.core.train import History
 
 if TYPE_CHECKING:
     from gmtutor.models.gan import SampleSnapshots
@@ -156,7 +156,7 @@ def get(
     ``SampleSnapshots``), its images are filled in too: kept in the cache with the model, so a
     notebook can show a generator learning without training it again.
     """
-    from gmtutor.runtime import device
+    from gmtutor.core.runtime import device
 
     chosen = dataclasses.replace(recipe(name), **changes) if changes else recipe(name)
     data = data if data is not None else load_mnist()

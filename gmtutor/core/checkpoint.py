@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gmtutor.files import write_atomically
+from gmtutor.core.files import write_atomically
 
 FORMAT = "gmtutor-checkpoint-1"
 _FIX = "Delete it and train the model again (or save it again with gmtutor.save)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gmtutor.data import as_images
+from gmtutor.core.data import as_images
 
 
 def _device_of(model: nn.Module) -> torch.device:

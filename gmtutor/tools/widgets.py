@@ -19,9 +19,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from gmtutor.data import MNIST, as_images
-from gmtutor.evaluate import DigitClassifier, digit_classifier
-from gmtutor.latent import class_centroids, encode_all, interpolation_vector
+from gmtutor.core.data import MNIST, as_images
+from gmtutor.tools.evaluate import DigitClassifier, digit_classifier
+from gmtutor.tools.latent import class_centroids, encode_all, interpolation_vector
 
 START_KINDS = ("test digit", "centroid")
 TEXT_FALLBACK = (
@@ -176,7 +176,7 @@ class InterpolationExplorer:
 
     def snapshot_png(self) -> bytes:
         """A static picture of the explorer's present state (start, picture, the classifier's bars), as PNG bytes."""
-        from gmtutor import plot
+        from gmtutor.tools import plot
 
         probabilities = self.classifier.predict_proba(self.current_image())[0]
         return plot.explorer_snapshot(
@@ -217,9 +217,9 @@ def course_explorer(data: MNIST | None = None, progress: bool = False) -> Interp
     Models that are not cached yet are trained first. Centroids and test digits come from
     ``data.per_class(400, 100)``, the embedded subset's sizes, so it opens as fast on full MNIST.
     """
-    from gmtutor import zoo
-    from gmtutor.data import load_mnist
-    from gmtutor.latent import PixelSpace
+    from gmtutor.core import zoo
+    from gmtutor.core.data import load_mnist
+    from gmtutor.tools.latent import PixelSpace
 
     data = data if data is not None else load_mnist()
     models = {
