@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+
+from gmtutor.present import DEFAULT_PORT
+
+# Modules that only the extras bring, and the extra that brings each.
+EXTRA_FOR_MODULE = {
+    **dict.fromkeys(["nbformat", "nbclient", "nbconvert", "ipykernel", "voila", "playwright"], "present"),
+    **dict.fromkeys(["pytest", "nbval"], "test"),
+}
 
 
 def _data_download(args: argparse.Namespace) -> int:
@@ -22,7 +33,9 @@ def _data_info(args: argparse.Namespace) -> int:
     info = data_info(args.root)
     print(f"folder:  {info['folder']}")
     for name, path in info["files"].items():
-        print(f"  {name:<26} {'present' if path else 'missing'}")
+        problem = info["problems"].get(name)
+        state = "missing" if not path else f"BROKEN: {problem}" if problem else f"valid ({path.name})"
+        print(f"  {name:<26} {state}")
     print(f"setting: {info['setting']} (argument or GMTUTOR_DATA)")
     print(f"source:  {info['source']}")
     if not str(info["source"]).startswith("mnist"):
@@ -70,13 +83,30 @@ def _cache_clear(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _course(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _writable_folder(path: str) -> Path:
+    """``path``, checked before any work starts: a folder, or a new one inside a folder, that can be written to.
 
+    Nothing is created here: a command that fails later leaves no empty folder behind.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"--out {folder} is a file, not a folder: choose another path")
+    existing = next(p for p in [folder, *folder.absolute().parents] if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(f"--out {folder}: {existing} is a file, not a folder: choose another path")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as err:
+        raise PermissionError(f"--out {folder} cannot be written to ({err.strerror}): choose another folder") from None
+    return folder
+
+
+def _course(args: argparse.Namespace) -> int:
     from gmtutor.core.data import load_mnist
     from gmtutor.present.course import course_notebooks, run_course
 
-    out = Path(args.out)
+    out = _writable_folder(args.out)
     mode = "quick mode (tiny training runs)" if args.quick else "full mode (models not in the cache are trained)"
     print(f"Running {len(course_notebooks())} notebooks in {mode} on {load_mnist().describe()}")
     print(f"{'notebook':<40} {'seconds':>8}")
@@ -89,11 +119,9 @@ def _course(args: argparse.Namespace) -> int:
 
 
 def _slides(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from gmtutor.present.slides import build_decks
 
-    out = Path(args.out)
+    out = _writable_folder(args.out)
     decks = build_decks(out, notebooks=args.notebooks or None, reveal=args.reveal)
     for deck in decks:
         print(f"  {deck}")
@@ -150,8 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     slides.set_defaults(run=_slides)
 
-    from gmtutor.present.app import DEFAULT_PORT
-
     app = commands.add_parser("app", help="serve the live alpha-slider explorer with Voila on 127.0.0.1")
     app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")
     app.add_argument("--data", choices=["auto", "mnist", "embedded"], default=None, help="which MNIST (default: auto)")
@@ -160,16 +186,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
-    from gmtutor.core.data import DownloadError, MNISTFileError
-    from gmtutor.present.course import NotebookFailed
+    """Run the command line; return the exit status (0 done, 1 an error the message explains, 130 Ctrl-C)."""
+    from gmtutor.core.errors import GmtutorError
 
     try:
+        args = build_parser().parse_args(argv)
         return args.run(args)
-    except (DownloadError, MNISTFileError, NotebookFailed, FileNotFoundError, ValueError, ModuleNotFoundError) as err:
-        print(f"gmtutor: error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("gmtutor: interrupted", file=sys.stderr)
+        return 130
+    except (GmtutorError, ValueError, OSError, ModuleNotFoundError) as err:
+        print(f"gmtutor: error: {one_line(err)}", file=sys.stderr)
         return 1
+
+
+def one_line(err: BaseException) -> str:
+    """The error as one line that says what to do."""
+    if isinstance(err, ModuleNotFoundError) and err.name in EXTRA_FOR_MODULE:
+        extra = EXTRA_FOR_MODULE[err.name]
+        return f'this command needs {err.name}, which the {extra!r} extra installs: pip install "gmtutor[{extra}]"'
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        where = f" writing {err.filename}" if err.filename else ""
+        return f"the disk is full{where}: free some space (or point GMTUTOR_CACHE_DIR elsewhere) and run it again"
+    if isinstance(err, OSError) and err.strerror and err.filename:
+        return f"{err.strerror}: {err.filename}"
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return "; ".join(lines) or type(err).__name__
 
 
 if __name__ == "__main__":

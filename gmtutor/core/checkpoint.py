@@ -17,13 +17,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from gmtutor.core.errors import GmtutorError
 from gmtutor.core.files import write_atomically
 
 FORMAT = "gmtutor-checkpoint-1"
 _FIX = "Delete it and train the model again (or save it again with gmtutor.save)."
 
 
-class CheckpointError(ValueError):
+class CheckpointError(GmtutorError, ValueError):
     """A checkpoint file is missing, corrupt, or not a gmtutor checkpoint."""
 
 

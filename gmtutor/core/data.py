@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gmtutor.core.errors import GmtutorError
 from gmtutor.core.files import write_atomically
 from gmtutor.core.runtime import cache_dir
 
@@ -92,11 +93,11 @@ EMBEDDED_TRAIN_PER_CLASS = 400
 _EMBEDDED_CSV = ("data", "data", "mnist_5k.csv.gz")
 
 
-class MNISTFileError(ValueError):
+class MNISTFileError(GmtutorError, ValueError):
     """An MNIST file on disk is missing, truncated, corrupt or not the file it claims to be."""
 
 
-class DownloadError(RuntimeError):
+class DownloadError(GmtutorError, RuntimeError):
     """No mirror delivered a file whose checksum matched."""
 
 
@@ -479,12 +480,25 @@ def load_mnist(source: str = "auto", root: str | os.PathLike | None = None) -> M
 
 
 def data_info(root: str | os.PathLike | None = None) -> dict[str, object]:
-    """Where MNIST is, which files are present, and which source ``load_mnist()`` will use (no download)."""
+    """Where MNIST is, which files are present and valid, and which source ``load_mnist()`` will use.
+
+    Each present file is read and checked (IDX header, shape, length, labels 0-9), so a corrupt file is
+    reported as broken rather than present; ``problems`` maps a broken file's name to what is wrong.
+    Nothing is downloaded.
+    """
     folder = Path(root) if root is not None else data_dir()
     present = {spec.name: find_file(folder, spec) for spec in MNIST_FILES}
+    problems = {}
+    for spec in MNIST_FILES:
+        if present[spec.name] is not None:
+            try:
+                read_idx_file(present[spec.name], spec.kind, spec.count)
+            except MNISTFileError as err:
+                problems[spec.name] = str(err)
     requested = _resolve_source("auto")
     if requested == "auto":
-        chosen = "mnist" if all(present.values()) else "embedded (unless a download succeeds)"
+        usable = all(present.values()) and not problems
+        chosen = "mnist" if usable else "embedded (unless a download succeeds)"
     else:
         chosen = requested
-    return {"folder": folder, "files": present, "setting": requested, "source": chosen}
+    return {"folder": folder, "files": present, "problems": problems, "setting": requested, "source": chosen}

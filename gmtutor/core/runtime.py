@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gmtutor.core.errors import DeviceUnavailable
+
 _DEVICE_ENV = "GMTUTOR_DEVICE"
 _QUICK_ENV = "GMTUTOR_QUICK"
 _CACHE_ENV = "GMTUTOR_CACHE_DIR"
@@ -23,15 +25,15 @@ def device() -> torch.device:
     if wanted:
         try:
             chosen = torch.device(wanted)
-        except RuntimeError as err:
-            raise ValueError(f"{_DEVICE_ENV}={wanted!r} is not a device name; use cpu, cuda, cuda:N or mps.") from err
+        except RuntimeError:
+            raise ValueError(f"{_DEVICE_ENV}={wanted!r} is not a device name; use cpu, cuda, cuda:N or mps.") from None
         if chosen.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(
+            raise DeviceUnavailable(
                 f"{_DEVICE_ENV}={wanted!r} asks for CUDA, but this PyTorch sees no CUDA GPU; "
                 f"unset {_DEVICE_ENV} or set it to cpu."
             )
         if chosen.type == "mps" and not torch.backends.mps.is_available():
-            raise RuntimeError(
+            raise DeviceUnavailable(
                 f"{_DEVICE_ENV}={wanted!r} asks for Apple MPS, which is not available here; "
                 f"unset {_DEVICE_ENV} or set it to cpu."
             )
@@ -54,8 +56,11 @@ def seed_everything(seed: int) -> None:
 
 
 def quick() -> bool:
-    """True when ``GMTUTOR_QUICK=1``: tiny epochs and sizes, for tests and CI."""
-    return os.environ.get(_QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    """True when ``GMTUTOR_QUICK=1``: tiny training runs, for tests and CI. Unset or 0 means full mode."""
+    value = os.environ.get(_QUICK_ENV, "").strip()
+    if value not in {"", "0", "1"}:
+        raise ValueError(f"{_QUICK_ENV}={value!r}: set it to 1 for quick mode or 0 (or unset it) for full mode.")
+    return value == "1"
 
 
 def cache_dir() -> Path:

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import nbformat
 
+from gmtutor.core.errors import GmtutorError
+from gmtutor.present import DEFAULT_PORT
+
 HOST = "127.0.0.1"
-DEFAULT_PORT = 8866
 
 INTRODUCTION = """# Can a model imagine?
 
@@ -35,7 +37,7 @@ print("Data:", data.describe() + (" (quick mode: tiny models)" if gm.quick() els
 gm.widgets.course_explorer(data)"""
 
 
-class PortUnavailable(ValueError):
+class PortUnavailable(GmtutorError, ValueError):
     """The port asked for cannot be served on (in use, or not a port)."""
 
 

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gmtutor.core.errors import GmtutorError
 from gmtutor.core.runtime import checkout_root
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(GmtutorError, RuntimeError):
     """A notebook's cell raised an error while the course ran."""
 
 

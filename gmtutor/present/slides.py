@@ -27,6 +27,16 @@ import nbformat
 
 from gmtutor.core.runtime import checkout_root
 
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """The notebook at ``path``; a ``ValueError`` naming the file when it is not a readable notebook."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as err:
+        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ValueError(f"{path} is not a readable Jupyter notebook ({first_line}): check the file") from None
+
+
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
 
 # Choices the rules never overrule: an author who set one of these meant it. "slide" and "-" (the
@@ -99,7 +109,7 @@ def assign_slide_types(notebook: nbformat.NotebookNode) -> int:
 
 def assign_slide_types_in_file(path: str | Path) -> int:
     """``assign_slide_types`` on a stored notebook: only cell metadata changes, outputs stay as they are."""
-    notebook = nbformat.read(path, as_version=4)
+    notebook = read_notebook(path)
     changed = assign_slide_types(notebook)
     if changed:
         nbformat.write(notebook, path)
@@ -307,7 +317,7 @@ def missing_references(deck: Path) -> list[str]:
 def build_deck(notebook_path: Path, out: Path, exporter=None) -> Path:
     """One notebook as ``out/<name>.slides.html`` (the libraries must already be in ``out``)."""
     exporter = exporter or deck_exporter()
-    notebook = static_copy(nbformat.read(notebook_path, as_version=4))
+    notebook = static_copy(read_notebook(notebook_path))
     page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": notebook_path.stem}})
     deck = out / f"{notebook_path.stem}.slides.html"
     deck.write_text(page, encoding="utf-8")

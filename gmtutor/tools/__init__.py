@@ -1,0 +1,1 @@
+"""The course's tools: latent arithmetic, evaluation, figures and widgets."""
