@@ -12,12 +12,12 @@ Three layers, one folder each; a layer imports only from the layers above it in 
 Each module is also reachable as ``gm.<name>`` (``gm.plot``, ``gm.zoo``, ...), loaded when first used.
 """
 
-from gmtutor.core.checkpoint import CheckpointError, load, save
+from gmtutor.core.checkpoint import CheckpointError, load, register_model, save
 from gmtutor.core.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
 from gmtutor.core.recipes import RECIPES, recipe
 from gmtutor.core.runtime import cache_dir, device, environment_report, quick, seed_everything
-from gmtutor.core.train import History, average_loss, fit
-from gmtutor.models import GAN, VAE, BiGAN, ConvVAE, GaussianNB, PointFlow, RealNVP, kl_divergence
+from gmtutor.core.train import History, OptimizerStep, SampleSnapshots, average_loss, fit
+from gmtutor.models import GAN, VAE, BiGAN, ConvVAE, GaussianNB, LatentModel, PointFlow, RealNVP, kl_divergence
 
 __version__ = "0.1.0"
 
@@ -53,6 +53,10 @@ __all__ = [
     "RealNVP",
     "PointFlow",
     "CheckpointError",
+    "LatentModel",
+    "OptimizerStep",
+    "SampleSnapshots",
+    "register_model",
     "GaussianNB",
     "History",
     "average_loss",

@@ -75,9 +75,17 @@ def test_missing_file(tmp_path):
         gm.load(tmp_path / "absent.pt")
 
 
-def test_only_course_models_can_be_saved(tmp_path):
-    with pytest.raises(TypeError, match="config"):
+def test_only_registered_models_with_a_config_can_be_saved(tmp_path):
+    with pytest.raises(TypeError, match="register it with gm.register_model"):
         gm.save(torch.nn.Linear(2, 2), tmp_path / "x.pt")
+
+    @gm.register_model
+    class Unconfigured(torch.nn.Module):
+        pass
+
+    with pytest.raises(TypeError, match="no `config` dict"):
+        gm.save(Unconfigured(), tmp_path / "y.pt")
+    assert not (tmp_path / "x.pt").exists() and not (tmp_path / "y.pt").exists()
 
 
 def test_metadata_that_could_not_be_loaded_is_refused(tmp_path):

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 import gmtutor as gm
+from gmtutor.core.train import SampleSnapshots
 from gmtutor.models.gan import (
     GAN,
     BiGAN,
-    SampleSnapshots,
     discriminator_accuracy,
     discriminator_loss,
     generator_loss,
@@ -52,7 +52,7 @@ def test_bigan_shapes_and_ranges():
     again = bigan.reconstruct(x)
     assert again.shape == (5, 1, 28, 28) and 0 <= again.min() and again.max() <= 1
     assert torch.equal(again, bigan.decode(z))
-    assert bigan.discriminate(x, z).shape == (5,)
+    assert bigan.discriminate_pair(x, z).shape == (5,)
     samples = bigan.sample(6, generator=torch.Generator().manual_seed(1))
     assert samples.shape == (6, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
 

@@ -32,18 +32,16 @@ class TwoOptimizerModel(nn.Module):
     def configure_optimizers(self, lr):
         return [torch.optim.SGD([self.a], lr=lr), torch.optim.SGD([self.b], lr=lr)]
 
-    def train_step(self, x, optimizers):
+    def train_step(self, x, optimizers, step):
         self.calls += 1
         opt_a, opt_b = optimizers
         target = x.mean()
-        loss_a = (self.a - target) ** 2
-        opt_a.zero_grad()
-        loss_a.backward()
-        opt_a.step()
-        loss_b = (self.b + target) ** 2
-        opt_b.zero_grad()
-        loss_b.backward()
-        opt_b.step()
+        with step.autocast():
+            loss_a = (self.a - target) ** 2
+        step(loss_a, opt_a)
+        with step.autocast():
+            loss_b = (self.b + target) ** 2
+        step(loss_b, opt_b)
         return {"loss_a": loss_a.detach(), "loss_b": loss_b.detach()}
 
 
@@ -212,3 +210,69 @@ def test_how_often_training_is_watched_never_changes_the_model():
         gm.fit(model, data, steps=10, log_every=log_every, batch_size=64, progress=False, device="cpu")
         trained.append([p.detach().clone() for p in model.parameters()])
     assert all(torch.equal(a, b) for a, b in zip(*trained, strict=True))
+
+
+# --- the loop owns the mechanics: clipping for train_step models, labels, forward, precision ---
+
+
+def test_max_grad_norm_clips_train_step_models_too():
+    model = TwoOptimizerModel()
+    seen = []
+    real_clip = torch.nn.utils.clip_grad_norm_
+
+    def spy(parameters, max_norm, *args, **kwargs):
+        parameters = list(parameters)
+        seen.append((len(parameters), max_norm))
+        return real_clip(parameters, max_norm, *args, **kwargs)
+
+    torch.nn.utils.clip_grad_norm_ = spy
+    try:
+        gm.fit(model, torch.ones(8, 1, 28, 28), steps=3, batch_size=4, lr=0.1, max_grad_norm=0.5, progress=False)
+    finally:
+        torch.nn.utils.clip_grad_norm_ = real_clip
+    assert seen == [(1, 0.5)] * 6  # each optimiser's own parameter, at every step
+    assert abs(model.a.item()) <= 3 * 0.1 * 0.5 + 1e-6  # no step moved it further than lr * max_norm
+
+
+class LabelledModel(gm.LatentModel):
+    """A conditional model in miniature: one learnable mean image per digit, fitted to that digit's images."""
+
+    def __init__(self):
+        super().__init__()
+        self.latent_dim = 1
+        self.means = nn.Parameter(torch.zeros(10, 784))
+
+    def loss(self, x, y):
+        error = (x.reshape(len(x), -1) - self.means[y]).pow(2).sum(1).mean()
+        return {"loss": error}
+
+
+def test_labels_reach_a_model_that_wants_them():
+    data = gm.load_mnist("embedded").subset(400, 100)
+    model = LabelledModel()
+    history = gm.fit(model, data, steps=60, batch_size=50, lr=0.05, log_every=1, progress=False)
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    learned = model.means.detach().reshape(10, 28, 28)
+    ones, zeros = learned[1], learned[0]
+    assert ones[:, 13:15].mean() > ones[:, :5].mean() + 0.1  # the 1s' mean is a vertical stroke
+    assert zeros[10:18, 10:18].mean() < zeros[5:23, 5:23].mean()  # the 0s' mean has a hole
+    with pytest.raises(ValueError, match="labels"):
+        gm.fit(LabelledModel(), data.x_train, steps=2, progress=False)
+
+
+def test_fit_calls_forward_so_hooks_see_each_step():
+    model = gm.VAE(latent_dim=2, hidden=[16])
+    calls = []
+    model.register_forward_hook(lambda module, inputs, output: calls.append(sorted(output)))
+    history = gm.fit(model, gm.load_mnist("embedded").subset(200, 50), steps=5, progress=False, test_images=None)
+    assert calls[:5] == [["kl", "loss", "recon"]] * 5
+    assert model.history is history  # fit attaches the history to the model
+
+
+def test_mixed_precision_is_refused_without_a_cuda_gpu():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ValueError, match="needs a CUDA GPU"):
+        gm.fit(gm.VAE(latent_dim=2, hidden=[16]), torch.rand(8, 1, 28, 28), steps=1, precision="bf16", progress=False)
+    with pytest.raises(ValueError, match="unknown precision"):
+        gm.fit(gm.VAE(latent_dim=2, hidden=[16]), torch.rand(8, 1, 28, 28), steps=1, precision="fp8", progress=False)

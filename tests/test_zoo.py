@@ -87,20 +87,20 @@ def test_unknown_name_lists_the_known_ones(cache, data):
 
 
 def test_snapshots_are_kept_with_the_model_and_restored_without_training(cache, data, monkeypatch):
-    from gmtutor.models.gan import SampleSnapshots
+    from gmtutor.core.train import SampleSnapshots
 
     calls = count_fits(monkeypatch)
     codes = torch.randn(3, 2, generator=torch.Generator().manual_seed(0))
     first = SampleSnapshots(codes, [1, 2])
-    zoo.get("tiny", data, progress=False, quick_steps=2, snapshots=first)  # quick mode: a record every step
+    zoo.get("tiny", data, progress=False, quick_steps=2, on_log=first)  # quick mode: a record every step
     assert sorted(first.snapshots) == [1, 2] and len(calls) == 1
     again = SampleSnapshots(codes, [1, 2])
-    zoo.get("tiny", data, progress=False, quick_steps=2, snapshots=again)
+    zoo.get("tiny", data, progress=False, quick_steps=2, on_log=again)
     assert len(calls) == 1  # loaded, not trained
     assert all(torch.equal(again.snapshots[e], first.snapshots[e]) for e in (1, 2))
     assert not torch.equal(again.snapshots[1], again.snapshots[2])  # the model changed between steps
     other_codes = SampleSnapshots(codes + 1.0, [2])
-    zoo.get("tiny", data, progress=False, quick_steps=2, snapshots=other_codes)
+    zoo.get("tiny", data, progress=False, quick_steps=2, on_log=other_codes)
     assert len(calls) == 2 and sorted(other_codes.snapshots) == [2]  # other codes: trained again to get them
 
 

@@ -1,8 +1,8 @@
 """Save and load trained models: weights plus the constructor's config, in one file.
 
 Loading uses ``torch.load(..., weights_only=True)``: nothing in the file is run as code.
-A model is saveable when it has a ``config`` dict of constructor arguments and its
-class is one of the course's models.
+A model is saveable when it has a ``config`` dict of constructor arguments and its class is
+registered: every ``gm.LatentModel`` subclass is, and ``register_model`` adds any other.
 """
 
 from __future__ import annotations
@@ -28,21 +28,45 @@ class CheckpointError(GmtutorError, ValueError):
     """A checkpoint file is missing, corrupt, or not a gmtutor checkpoint."""
 
 
-def model_classes() -> dict[str, type[nn.Module]]:
-    """The model classes a checkpoint may name."""
-    from gmtutor import models
+_REGISTRY: dict[str, type[nn.Module]] = {}
 
-    return {name: getattr(models, name) for name in models.__all__ if isinstance(getattr(models, name), type)}
+
+def register_model(cls: type[nn.Module], *, replace: bool = False) -> type[nn.Module]:
+    """Let checkpoints (``gm.save``, ``gm.load``, the model cache) name ``cls``; usable as a class decorator.
+
+    The class must record its constructor's arguments in ``config`` (a ``gm.LatentModel`` subclass
+    does so by itself, and is registered when it is defined). A second class of the same name is
+    refused unless ``replace=True``.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise TypeError(f"register_model takes a torch.nn.Module subclass, got {cls!r}")
+    known = _REGISTRY.get(cls.__name__)
+    if known is not None and known is not cls and not replace:
+        raise ValueError(
+            f"a model class named {cls.__name__!r} is already registered ({known.__module__}); rename yours"
+        )
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def model_classes() -> dict[str, type[nn.Module]]:
+    """The model classes a checkpoint may name, by class name: the course's and any registered since."""
+    import gmtutor.models  # noqa: F401  (defining the course's models registers them)
+
+    return dict(_REGISTRY)
 
 
 def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> Path:
     """Write ``model``'s class name, config, weights and optional ``metadata`` to ``path`` atomically."""
     path = Path(path)
+    if model_classes().get(type(model).__name__) is not type(model):
+        raise TypeError(
+            f"{type(model).__name__} is not a registered model class; register it with gm.register_model "
+            f"(known: {', '.join(sorted(model_classes()))})"
+        )
     config = getattr(model, "config", None)
     if not isinstance(config, dict):
         raise TypeError(f"{type(model).__name__} has no `config` dict of constructor arguments, so it cannot be saved")
-    if type(model).__name__ not in model_classes():
-        raise TypeError(f"{type(model).__name__} is not one of the course's models {sorted(model_classes())}")
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {
         "format": FORMAT,

@@ -30,6 +30,7 @@ from gmtutor.core.runtime import cache_dir
 
 SOURCES = ("auto", "mnist", "embedded")
 IMAGE_SIDE = 28
+PIXELS = IMAGE_SIDE * IMAGE_SIDE
 
 # Public MNIST mirrors, tried in order. Each serves the four files gzipped, over HTTPS (the original
 # plain-HTTP site is left out: it answers with errors today, and a checksum is all that guards it).

@@ -45,6 +45,13 @@ def device() -> torch.device:
     return torch.device("cpu")
 
 
+def module_device(module: torch.nn.Module) -> torch.device:
+    """The device a module's weights (or, without weights, its buffers) are on; the CPU for an empty module."""
+    for tensor in (*module.parameters(), *module.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and PyTorch so that a CPU run repeats exactly."""
     random.seed(seed)

@@ -2,14 +2,19 @@
 
 The whole training set goes to the device once, as uint8; each step cuts a batch by
 shuffled index on the device and converts only that batch to floats. A model either
-defines ``loss(x) -> {"loss": ..., part: ...}`` (one optimiser, the loop steps it) or
-``train_step(x, optimizers) -> {name: value}`` (several optimisers, the model steps them).
+defines ``loss(x) -> {"loss": ..., part: ...}`` (one optimiser; ``fit`` calls ``model(x)``, whose
+``forward`` returns those losses, and steps the optimiser) or
+``train_step(x, optimizers, step) -> {name: value}`` (several optimisers; the model calls ``step``,
+an ``OptimizerStep``, for each). Either way the loop owns the mechanics: mixed precision around the
+forward pass only, backward, gradient clipping and the update. A model whose ``loss`` or
+``train_step`` takes ``y`` gets each batch's labels too (a conditional model).
 The budget is a number of optimiser steps, so training takes the same time on any amount of data.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +26,7 @@ from torch import nn
 from gmtutor.core.data import IMAGE_SIDE, MNIST, as_images
 from gmtutor.core.progress import progress_bar
 from gmtutor.core.runtime import device as default_device
-from gmtutor.core.runtime import seed_everything
+from gmtutor.core.runtime import module_device, seed_everything
 
 LogCallback = Callable[[int, nn.Module], None]
 
@@ -94,10 +99,68 @@ def _cosine(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.l
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
 
 
-def _autocast(device: torch.device, amp: bool):
-    if amp and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Refuse a precision the device cannot run fast: bf16 and fp16 autocast are for CUDA GPUs only.
+
+    fp32 is the default everywhere: mixed precision has not been measured to help the course's small
+    models (see the README's How fast), so it is opt-in.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision != "fp32" and device.type != "cuda":
+        raise ValueError(f"precision={precision!r} needs a CUDA GPU (this run is on {device}); use fp32")
+    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise ValueError("this GPU has no fast bf16; use precision='fp16' (with a gradient scaler) or 'fp32'")
+
+
+class OptimizerStep:
+    """Backward, gradient clipping and the update for one optimiser: what ``fit`` does for a ``loss`` model,
+    handed to a ``train_step`` model so that it gets the same mechanics for each of its optimisers.
+
+    ``step(loss, optimizer)`` zeroes the optimiser's gradients, back-propagates ``loss`` (scaled, in
+    fp16), clips the gradient norm of the optimiser's parameters to ``max_grad_norm`` if set, and
+    updates them. ``with step.autocast():`` wraps a forward pass in the run's precision.
+    """
+
+    def __init__(self, device: torch.device, precision: str = "fp32", max_grad_norm: float | None = None):
+        check_precision(precision, device)
+        self.device, self.precision, self.max_grad_norm = device, precision, max_grad_norm
+        self.scaler = torch.amp.GradScaler("cuda") if precision == "fp16" else None
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """Mixed precision for a forward pass (nothing in fp32)."""
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    def __call__(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(optimizer)
+        else:
+            loss.backward()
+        if self.max_grad_norm is not None:
+            parameters = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(parameters, self.max_grad_norm)
+        if self.scaler is not None:
+            self.scaler.step(optimizer)
+            self.scaler.update()
+        else:
+            optimizer.step()
+
+
+def _losses_of(model: nn.Module) -> Callable[..., dict[str, torch.Tensor]]:
+    """``model`` itself when its ``forward`` returns the losses (hooks and torch.compile see it), else ``loss``."""
+    return model if type(model).forward is not nn.Module.forward else model.loss
+
+
+def _wants_labels(method: Callable) -> bool:
+    return "y" in inspect.signature(method).parameters
 
 
 @torch.no_grad()
@@ -105,7 +168,7 @@ def average_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 1000)
     """Mean of each part of ``model.loss`` over ``images`` (uint8 or float), in eval mode."""
     was_training = model.training
     model.eval()
-    dev = next(model.parameters()).device
+    dev = module_device(model)
     totals: dict[str, torch.Tensor] = {}
     for start in range(0, len(images), batch_size):
         x = as_images(images[start : start + batch_size].to(dev))
@@ -125,7 +188,7 @@ def fit(
     lr: float = 1e-3,
     seed: int = 0,
     device: torch.device | str | None = None,
-    amp: bool = True,
+    precision: str = "fp32",
     progress: bool = True,
     log_every: int | None = None,
     on_log: LogCallback | None = None,
@@ -147,9 +210,12 @@ def fit(
     averaged over those steps (``loss``, ``recon``, ``kl``...), and ``seconds`` of training. When
     ``data`` is an ``MNIST`` and the model has ``loss``, the test numbers follow (``test_loss``...),
     measured on at most ``test_images`` evenly spaced test images (None: all of them).
-    ``on_log(step, model)`` runs after each record. ``amp`` uses bf16 autocast on CUDA (ignored
-    elsewhere). ``lr_schedule="cosine"`` lowers the learning rate from ``lr`` to zero along a half
-    cosine over all steps; ``max_grad_norm`` clips the gradient norm per step (for models with ``loss``).
+    ``on_log(step, model)`` runs after each record. ``precision`` ("fp32", or on a CUDA GPU "bf16" or
+    "fp16" with a gradient scaler) is the autocast around each forward pass; backward and the update
+    stay in fp32. ``lr_schedule="cosine"`` lowers the learning rate from ``lr`` to zero along a half
+    cosine over all steps; ``max_grad_norm`` clips the gradient norm of each optimiser's parameters
+    per step, for ``loss`` and ``train_step`` models alike. The history is also attached to the model
+    as ``model.history``.
     """
     if steps is not None and epochs is not None:
         raise ValueError(f"give a budget of steps or of epochs, not both (steps={steps}, epochs={epochs})")
@@ -159,18 +225,21 @@ def fit(
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"unknown lr_schedule {lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
     dev = torch.device(device) if device is not None else default_device()
+    step_optimizer = OptimizerStep(dev, precision, max_grad_norm)
     seed_everything(seed)
     model.to(dev)
     x_all = training_images(data).to(dev)
     if len(x_all) == 0:
         raise ValueError("there are no training images to fit on")
     as_batch = as_images if x_all[0].numel() == IMAGE_SIDE * IMAGE_SIDE else _as_float
-    monitor = _monitor_images(data, test_images) if hasattr(model, "loss") else None
+    uses_train_step = hasattr(model, "train_step")
+    compute = model.train_step if uses_train_step else _losses_of(model)
+    labels = _training_labels(data, dev) if _wants_labels(model.train_step if uses_train_step else model.loss) else None
+    monitor = _monitor_images(data, test_images) if not uses_train_step and labels is None else None
     steps_per_pass = batches_per_pass(len(x_all), batch_size)
     total = steps if steps is not None else (epochs or 10) * steps_per_pass
     log_every = min(log_every or steps_per_pass, total)
     optimizers = _optimizers(model, lr)
-    uses_train_step = hasattr(model, "train_step")
     schedulers = [_cosine(optimizer, total) for optimizer in optimizers if lr_schedule == "cosine"]
     history = History()
     stream = _index_stream(len(x_all), batch_size, dev)
@@ -180,15 +249,15 @@ def fit(
     since_log, start = 0, time.perf_counter()
     model.train()
     for step in range(1, total + 1):
-        x = as_batch(x_all[next(stream)])
-        with _autocast(dev, amp):
-            parts = model.train_step(x, optimizers) if uses_train_step else model.loss(x)
-        if not uses_train_step:
-            optimizers[0].zero_grad(set_to_none=True)
-            parts["loss"].backward()
-            if max_grad_norm is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-            optimizers[0].step()
+        index = next(stream)
+        x = as_batch(x_all[index])
+        given = {"y": labels[index]} if labels is not None else {}
+        if uses_train_step:
+            parts = compute(x, optimizers, step_optimizer, **given)
+        else:
+            with step_optimizer.autocast():
+                parts = compute(x, **given)
+            step_optimizer(parts["loss"], optimizers[0])
         for scheduler in schedulers:
             scheduler.step()
         for key, value in parts.items():
@@ -221,7 +290,16 @@ def fit(
         sums, since_log, start = {}, 0, time.perf_counter()
     bar.close()
     model.eval()
+    model.history = history
     return history
+
+
+def _training_labels(data: MNIST | torch.Tensor, device: torch.device) -> torch.Tensor:
+    if not isinstance(data, MNIST):
+        raise ValueError(
+            "this model trains on labels (its loss or train_step takes y): give fit an MNIST, not a tensor"
+        )
+    return data.y_train.to(device)
 
 
 def _watch(model: nn.Module, images: torch.Tensor, seed: int, device: torch.device) -> dict[str, float]:
@@ -253,3 +331,41 @@ def _as_float(batch: torch.Tensor) -> torch.Tensor:
 
 def _format(sums: dict[str, torch.Tensor], steps: int) -> str:
     return ", ".join(f"{k} {float(v) / steps:.4g}" for k, v in sums.items())
+
+
+class SampleSnapshots:
+    """An ``on_log`` callback for ``fit``: at each chosen step, decode the same codes ``z``.
+
+    ``snapshots[step]`` holds those images (on the CPU), to watch one generator learn from fixed
+    starting points. ``fit`` calls it after each record of the history, so choose steps that end a
+    record (multiples of ``log_every``, and the last step). ``state_dict`` and ``load_state_dict``
+    let the model cache keep what it saw with the model, without knowing its fields.
+    """
+
+    def __init__(self, z: torch.Tensor, steps: list[int] | tuple[int, ...] | set[int]):
+        self.z = z
+        self.steps = set(steps)
+        self.snapshots: dict[int, torch.Tensor] = {}
+
+    @torch.no_grad()
+    def __call__(self, step: int, model: nn.Module) -> None:
+        if step in self.steps:
+            was_training = model.training
+            model.eval()
+            self.snapshots[step] = model.decode(self.z.to(module_device(model))).cpu()
+            model.train(was_training)
+
+    def state_dict(self) -> dict[str, object]:
+        """What this callback saw, as plain tensors and strings (a weights-only checkpoint holds it)."""
+        return {"codes": self.z.detach().cpu(), "images": {str(k): v for k, v in self.snapshots.items()}}
+
+    def load_state_dict(self, state: dict[str, object]) -> bool:
+        """Take the images of a stored run; False (and nothing taken) when it decoded other codes or steps."""
+        images = state.get("images", {})
+        codes = state.get("codes")
+        if not isinstance(codes, torch.Tensor) or not torch.equal(codes, self.z.detach().cpu()):
+            return False
+        if not all(str(step) in images for step in self.steps):
+            return False
+        self.snapshots = {step: images[str(step)] for step in sorted(self.steps)}
+        return True

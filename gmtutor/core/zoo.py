@@ -31,7 +31,7 @@ from gmtutor.core.runtime import cache_dir, quick
 from gmtutor.core.train import History
 
 if TYPE_CHECKING:
-    from gmtutor.models.gan import SampleSnapshots
+    from gmtutor.core.train import LogCallback
 
 
 # Bump when a change to model or training code changes what a recipe produces: old checkpoints then retrain.
@@ -98,15 +98,10 @@ def _load_if_valid(path: Path, expected: dict[str, Any]) -> nn.Module | None:
     return model
 
 
-def _restore_snapshots(metadata: dict[str, Any], snapshots: SampleSnapshots) -> bool:
-    """Fill ``snapshots`` from a checkpoint's metadata; False when it holds other codes or steps."""
-    stored = metadata.get("snapshots")
-    if not stored or not torch.equal(stored["codes"], snapshots.z.detach().cpu()):
-        return False
-    if not all(str(step) in stored["images"] for step in snapshots.steps):
-        return False
-    snapshots.snapshots = {step: stored["images"][str(step)] for step in sorted(snapshots.steps)}
-    return True
+def _restore_callback(metadata: dict[str, Any], callback: LogCallback) -> bool:
+    """Give ``callback`` the state it had when the cached model trained; False when that state does not fit."""
+    stored = metadata.get("callback")
+    return bool(stored) and bool(callback.load_state_dict(stored))
 
 
 def _train_unless_saved_meanwhile(
@@ -116,25 +111,24 @@ def _train_unless_saved_meanwhile(
     expected: dict[str, Any],
     retrain: bool,
     progress: bool,
-    snapshots: SampleSnapshots | None,
+    on_log: LogCallback | None,
 ) -> nn.Module:
     """Load the model if another process saved it while this one waited for the lock; else train and save it."""
     if not retrain and path.exists():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", StaleCheckpointWarning)  # already warned before waiting
             model = _load_if_valid(path, expected)
-        if model is not None and (snapshots is None or _restore_snapshots(model.metadata, snapshots)):
+        if model is not None and (on_log is None or _restore_callback(model.metadata, on_log)):
             return model
-    model, history = chosen.train(data, progress=progress, on_log=snapshots)
+    model, history = chosen.train(data, progress=progress, on_log=on_log)
     metadata = {
         "fingerprint": expected,
         "versions": _versions(),
         "history": history.records,
         "final": {k: v for k, v in history.last.items() if k not in ("step", "epoch")},
     }
-    if snapshots is not None:
-        images = {str(step): image for step, image in snapshots.snapshots.items()}
-        metadata["snapshots"] = {"codes": snapshots.z.detach().cpu(), "images": images}
+    if on_log is not None:
+        metadata["callback"] = on_log.state_dict()
     checkpoint.save(model, path, metadata)
     model.metadata = metadata
     return model
@@ -145,16 +139,17 @@ def get(
     data: MNIST | None = None,
     retrain: bool = False,
     progress: bool = True,
-    snapshots: SampleSnapshots | None = None,
+    on_log: LogCallback | None = None,
     **changes: Any,
 ) -> nn.Module:
     """The course model ``name`` (see ``gmtutor.RECIPES``), loaded from the cache or trained and saved.
 
     ``changes`` replace recipe fields (for example ``steps=500``) and make a cache entry of their own.
     The model comes back in eval mode on ``gmtutor.device()``, with ``model.history`` (a ``History``)
-    and ``model.metadata`` (configuration, data, versions, final metrics). Given ``snapshots`` (a
-    ``SampleSnapshots``), its images are filled in too: kept in the cache with the model, so a
-    notebook can show a generator learning without training it again.
+    and ``model.metadata`` (configuration, data, versions, final metrics). Given ``on_log``, a callback
+    for ``fit`` with ``state_dict`` and ``load_state_dict`` (a ``SampleSnapshots``, say), its state is
+    kept in the cache with the model and given back on a later load, so a notebook can show a
+    generator learning without training it again.
     """
     from gmtutor.core.runtime import device
 
@@ -163,12 +158,12 @@ def get(
     path = checkpoint_path(chosen, data)
     expected = fingerprint(chosen, data)
     model = None if retrain else _load_if_valid(path, expected)
-    if model is not None and snapshots is not None and not _restore_snapshots(model.metadata, snapshots):
-        model = None  # cached without these snapshots: train again (same seed, same model) and keep them
+    if model is not None and on_log is not None and not _restore_callback(model.metadata, on_log):
+        model = None  # cached without this callback's state: train again (same seed, same model) and keep it
     if model is None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(lock_path(path)):  # a second process asking for this model waits here, then loads it
-            model = _train_unless_saved_meanwhile(chosen, data, path, expected, retrain, progress, snapshots)
+            model = _train_unless_saved_meanwhile(chosen, data, path, expected, retrain, progress, on_log)
     model.history = History([dict(record) for record in model.metadata["history"]])
     return model.to(device()).eval()
 

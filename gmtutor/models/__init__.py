@@ -1,8 +1,9 @@
-"""The course's models: torch modules with encode, decode and sample where they make sense."""
+"""The course's models: each a ``LatentModel`` (encode, decode, reconstruct, sample; see ``base``), and Naive Bayes."""
 
+from gmtutor.models.base import LatentModel
 from gmtutor.models.flow import PointFlow, RealNVP
 from gmtutor.models.gan import GAN, BiGAN
 from gmtutor.models.naive_bayes import GaussianNB
 from gmtutor.models.vae import VAE, ConvVAE, kl_divergence
 
-__all__ = ["GAN", "BiGAN", "ConvVAE", "GaussianNB", "PointFlow", "RealNVP", "VAE", "kl_divergence"]
+__all__ = ["GAN", "BiGAN", "ConvVAE", "GaussianNB", "LatentModel", "PointFlow", "RealNVP", "VAE", "kl_divergence"]

@@ -21,8 +21,9 @@ import math
 import torch
 from torch import nn
 
-IMAGE_SIDE = 28
-PIXELS = IMAGE_SIDE * IMAGE_SIDE
+from gmtutor.core.data import IMAGE_SIDE, PIXELS
+from gmtutor.models.base import LatentModel
+
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -143,7 +144,7 @@ def _image_couplings(channels: int, side: int, steps: int, hidden: int, blocks: 
     return nn.ModuleList(AffineCoupling(mask, ConvCouplingNet(mask, hidden, blocks)) for mask in chosen)
 
 
-class RealNVP(nn.Module):
+class RealNVP(LatentModel):
     """A two-scale RealNVP for 28x28 digits, with a standard normal base distribution.
 
     Data path (``encode``): pixels in [0, 1] -> 256 grey levels, dequantised with uniform noise in
@@ -158,7 +159,6 @@ class RealNVP(nn.Module):
             raise ValueError(f"need hidden >= 1, blocks >= 0, steps >= 1; got {hidden}, {blocks}, {steps}")
         if not 0.0 <= alpha < 0.5:
             raise ValueError(f"alpha must be in [0, 0.5), got {alpha}")
-        self.config = {"hidden": int(hidden), "blocks": int(blocks), "steps": int(steps), "alpha": float(alpha)}
         self.alpha = float(alpha)
         self.latent_dim = PIXELS
         self.fine = _image_couplings(4, IMAGE_SIDE // 2, steps, hidden, blocks)
@@ -231,19 +231,12 @@ class RealNVP(nn.Module):
         y = self._unlogit(self._unflow(z.reshape(len(z), PIXELS)))
         return ((y * 256.0 - 0.5) / 255.0).clamp(0.0, 1.0)
 
-    @torch.no_grad()
-    def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n new images from codes drawn from N(0, temperature^2 I); a lower temperature gives cleaner digits."""
-        device = next(self.parameters()).device
-        z = torch.randn(n, PIXELS, device=device, generator=generator) * temperature
-        return self.decode(z)
-
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """The training objective: mean negative log-likelihood, in bits per dimension."""
         return {"loss": self.bits_per_dim(x).mean()}
 
 
-class PointFlow(nn.Module):
+class PointFlow(LatentModel):
     """RealNVP for points in a plane (or any low dimension): MLP couplings on alternating coordinates.
 
     Small enough to draw: ``log_prob`` on a grid is the learned density, ``sample`` draws new points.
@@ -253,8 +246,7 @@ class PointFlow(nn.Module):
         super().__init__()
         if dim < 2 or couplings < 1 or hidden < 1:
             raise ValueError(f"need dim >= 2, couplings >= 1, hidden >= 1; got {dim}, {couplings}, {hidden}")
-        self.config = {"dim": int(dim), "couplings": int(couplings), "hidden": int(hidden)}
-        self.dim = int(dim)
+        self.latent_dim = int(dim)
         first_half = (torch.arange(dim) < dim // 2).float().reshape(1, dim)
         self.layers = nn.ModuleList(
             AffineCoupling(first_half if i % 2 == 0 else 1.0 - first_half, _mlp_net(dim, hidden))
@@ -283,12 +275,6 @@ class PointFlow(nn.Module):
         for layer in reversed(self.layers):
             z = layer.inverse(z)
         return z
-
-    @torch.no_grad()
-    def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n new points decoded from codes drawn from N(0, temperature^2 I)."""
-        device = next(self.parameters()).device
-        return self.decode(torch.randn(n, self.dim, device=device, generator=generator) * temperature)
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Mean negative log-likelihood in nats per point."""

@@ -16,7 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PIXELS = 28 * 28
+from gmtutor.core.data import IMAGE_SIDE, PIXELS
+from gmtutor.core.train import OptimizerStep
+from gmtutor.models.base import LatentModel
+
 GENERATOR_LOSSES = ("non-saturating", "minimax")
 
 
@@ -57,12 +60,13 @@ def discriminator_net(
         return nn.utils.parametrizations.spectral_norm(layer) if spectral else layer
 
     layers: list[nn.Module] = []
-    for a, b in zip([n_in, *hidden[:-1]], hidden, strict=True):
+    sizes = [n_in, *hidden]
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
         layers += [linear(a, b), nn.LeakyReLU(0.2)]
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
     if n_out is not None:
-        layers.append(linear(hidden[-1] if hidden else n_in, n_out))
+        layers.append(linear(sizes[-1], n_out))
     return nn.Sequential(*layers)
 
 
@@ -101,18 +105,24 @@ def _adam(parameters, lr: float) -> torch.optim.Adam:
     return torch.optim.Adam(parameters, lr=lr, betas=(0.5, 0.999))
 
 
-def _d_report(d_loss: torch.Tensor, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
-    real_logits, fake_logits = real_logits.detach().float(), fake_logits.detach().float()
+def _d_report(judged: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """What the history records of D's half-step: its loss, accuracy and mean verdicts on real and fake."""
+    real_logits, fake_logits = judged["real_logits"].detach().float(), judged["fake_logits"].detach().float()
     return {
-        "d_loss": d_loss.detach(),
+        "d_loss": judged["d_loss"].detach(),
         "d_acc": discriminator_accuracy(real_logits, fake_logits),
         "d_real": torch.sigmoid(real_logits).mean(),
         "d_fake": torch.sigmoid(fake_logits).mean(),
     }
 
 
-class _Adversarial(nn.Module):
-    """What GAN and BiGAN share: the prior, the generator and sampling."""
+class _Adversarial(LatentModel):
+    """What GAN and BiGAN share: the generator G(z) as ``decode`` and the alternating training step.
+
+    A subclass says how D judges a batch (``_discriminator_half``: D's loss and logits, with the
+    generator's outputs detached) and what the generator side minimises (``_generator_half``).
+    The prior and sampling come from ``LatentModel``.
+    """
 
     latent_dim: int
     generator: nn.Sequential
@@ -125,21 +135,56 @@ class _Adversarial(nn.Module):
         self.latent_dim = int(latent_dim)
         self.generator = generator_net(self.latent_dim, hidden, batch_norm)
 
-    def prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n codes from the prior z ~ N(0, I), on the model's device (drawn on ``generator``'s device if given)."""
-        device = next(self.parameters()).device
-        if generator is None:
-            return torch.randn(n, self.latent_dim, device=device)
-        return torch.randn(n, self.latent_dim, generator=generator, device=generator.device).to(device)
-
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """G(z): images in [0, 1], shaped (N, 1, 28, 28)."""
-        return torch.sigmoid(self.generator(z).float()).reshape(len(z), 1, 28, 28)
+        return torch.sigmoid(self.generator(z).float()).reshape(len(z), 1, IMAGE_SIDE, IMAGE_SIDE)
 
-    @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n new images: z from the prior, through G."""
-        return self.decode(self.prior(n, generator))
+    def discriminator_parameters(self) -> list[nn.Parameter]:
+        raise NotImplementedError
+
+    def _generated(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What the generator side makes for a batch of real images x: at least ``z`` and ``fake`` = G(z)."""
+        z = self.prior(len(x))
+        return {"z": z, "fake": self.decode(z)}
+
+    def _discriminator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Both players' losses on real images x and as many fakes, at the current weights, updating nothing."""
+        made = self._generated(x)
+        judged = self._discriminator_half(x, made)
+        generator_side = self._generator_half(x, made)
+        return {"loss": judged["d_loss"] + generator_side["loss"], **judged, **generator_side}
+
+    def train_step(
+        self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep
+    ) -> dict[str, torch.Tensor]:
+        """One step of D on real images x and fresh fakes, then one step of the generator side against the updated D.
+
+        The fakes are made once: D learns from them detached, then the generator's loss reads them
+        through the updated D (so G's batch-norm statistics move once per step, not twice).
+        """
+        opt_d, opt_g = optimizers
+        with step.autocast():
+            made = self._generated(x)
+            judged = self._discriminator_half(x, made)
+        step(judged["d_loss"], opt_d)
+
+        discriminator = self.discriminator_parameters()
+        for p in discriminator:  # the generator's step needs gradients through D, not for D
+            p.requires_grad_(False)
+        try:
+            with step.autocast():
+                generator_side = self._generator_half(x, made)
+            step(generator_side.pop("loss"), opt_g)
+        finally:
+            for p in discriminator:
+                p.requires_grad_(True)
+        return {**_d_report(judged), **{k: v.detach() for k, v in generator_side.items()}}
 
 
 class GAN(_Adversarial):
@@ -147,8 +192,10 @@ class GAN(_Adversarial):
 
     The defaults that work: batch norm in G, spectral normalisation in D, one-sided label smoothing.
     ``batch_norm=False``, ``spectral_norm=False`` and ``generator_loss="minimax"`` exist to show what
-    goes wrong without them.
+    goes wrong without them. A GAN has no encoder: ``encode`` says so (BiGAN learns one).
     """
+
+    has_encoder = False
 
     def __init__(
         self,
@@ -162,46 +209,33 @@ class GAN(_Adversarial):
         generator_loss: str = "non-saturating",
     ):
         super().__init__()
-        self.config = {
-            "latent_dim": int(latent_dim),
-            "hidden": [int(h) for h in hidden],
-            "d_hidden": [int(h) for h in d_hidden],
-            "batch_norm": bool(batch_norm),
-            "spectral_norm": bool(spectral_norm),
-            "dropout": float(dropout),
-            "label_smoothing": float(label_smoothing),
-            "generator_loss": str(generator_loss),
-        }
         self._init_generator(latent_dim, hidden, generator_loss, batch_norm)
         self.discriminator = discriminator_net(PIXELS, d_hidden, dropout, spectral_norm)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(
+            "a GAN has no encoder: G maps codes to images and nothing maps an image back; BiGAN learns one, E(x)"
+        )
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         """D's logit that each image in x is real (pixels are mapped to [-1, 1] first)."""
         return self.discriminator(x.reshape(len(x), PIXELS) * 2.0 - 1.0).squeeze(1)
 
+    def discriminator_parameters(self) -> list[nn.Parameter]:
+        return list(self.discriminator.parameters())
+
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
         """[Adam for D, Adam for G], both with betas (0.5, 0.999)."""
         return [_adam(self.discriminator.parameters(), lr), _adam(self.generator.parameters(), lr)]
 
-    def train_step(self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer]) -> dict[str, torch.Tensor]:
-        """One step of D on real images x and fresh fakes, then one step of G against the updated D."""
-        opt_d, opt_g = optimizers
-        z = self.prior(len(x))
-        with torch.no_grad():
-            fake = self.decode(z)
-        real_logits, fake_logits = self.discriminate(x), self.discriminate(fake)
+    def _discriminator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        real_logits, fake_logits = self.discriminate(x), self.discriminate(made["fake"].detach())
         d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
+        return {"d_loss": d_loss, "real_logits": real_logits, "fake_logits": fake_logits}
 
-        self.discriminator.requires_grad_(False)  # G's step needs gradients through D, not for D
-        g_loss = generator_loss(self.discriminate(self.decode(z)), self.config["generator_loss"])
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        self.discriminator.requires_grad_(True)
-        return {**_d_report(d_loss, real_logits, fake_logits), "g_loss": g_loss.detach()}
+    def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        g_loss = generator_loss(self.discriminate(made["fake"]), self.config["generator_loss"])
+        return {"loss": g_loss, "g_loss": g_loss}
 
 
 class BiGAN(_Adversarial):
@@ -234,17 +268,6 @@ class BiGAN(_Adversarial):
             raise ValueError("d_hidden needs at least one layer: it sets the width of D's x and z branches")
         if reconstruction < 0:
             raise ValueError(f"reconstruction must be >= 0 (0 is the pure BiGAN), got {reconstruction}")
-        self.config = {
-            "latent_dim": int(latent_dim),
-            "hidden": [int(h) for h in hidden],
-            "e_hidden": [int(h) for h in e_hidden],
-            "d_hidden": [int(h) for h in d_hidden],
-            "spectral_norm": bool(spectral_norm),
-            "dropout": float(dropout),
-            "label_smoothing": float(label_smoothing),
-            "reconstruction": float(reconstruction),
-            "generator_loss": str(generator_loss),
-        }
         self._init_generator(latent_dim, hidden, generator_loss)
         self.encoder = encoder_net(e_hidden, self.latent_dim)
         width = int(d_hidden[0])
@@ -256,11 +279,7 @@ class BiGAN(_Adversarial):
         """E(x): codes of images x in [0, 1], shaped (N, latent_dim)."""
         return self.encoder(x.reshape(len(x), PIXELS)).float()
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """G(E(x)): the generator's image of x's code."""
-        return self.decode(self.encode(x))
-
-    def discriminate(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    def discriminate_pair(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """D's logit that each pair (x, z) is a real image with its code."""
         hx = self.d_x(x.reshape(len(x), PIXELS) * 2.0 - 1.0)
         return self.d_joint(torch.cat([hx, self.d_z(z)], dim=1)).squeeze(1)
@@ -275,58 +294,24 @@ class BiGAN(_Adversarial):
             _adam([*self.generator.parameters(), *self.encoder.parameters()], lr),
         ]
 
-    def train_step(self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer]) -> dict[str, torch.Tensor]:
-        """One step of D on (x, E(x)) against (G(z), z), then one step of G and E together."""
-        opt_d, opt_ge = optimizers
-        z = self.prior(len(x))
-        with torch.no_grad():
-            fake, code = self.decode(z), self.encode(x)
-        real_logits, fake_logits = self.discriminate(x, code), self.discriminate(fake, z)
-        d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
+    def _generated(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {**super()._generated(x), "code": self.encode(x)}
 
-        discriminator = self.discriminator_parameters()
-        for p in discriminator:
-            p.requires_grad_(False)
-        code = self.encode(x)
+    def _discriminator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        real_logits = self.discriminate_pair(x, made["code"].detach())
+        fake_logits = self.discriminate_pair(made["fake"].detach(), made["z"])
+        d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
+        return {"d_loss": d_loss, "real_logits": real_logits, "fake_logits": fake_logits}
+
+    def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         # G and E swap D's labels (non-saturating for both): G wants (G(z), z) called real,
         # E wants (x, E(x)) called fake; a negated logit is the logit of the other label.
         kind = self.config["generator_loss"]
-        ge_loss = generator_loss(self.discriminate(self.decode(z), z), kind) + generator_loss(
-            -self.discriminate(x, code), kind
+        ge_loss = generator_loss(self.discriminate_pair(made["fake"], made["z"]), kind) + generator_loss(
+            -self.discriminate_pair(x, made["code"]), kind
         )
-        parts = {"ge_loss": ge_loss.detach()}
+        parts = {"loss": ge_loss, "ge_loss": ge_loss}
         if self.config["reconstruction"] > 0:
-            mse = (self.decode(code) - x.float()).pow(2).mean()
-            ge_loss = ge_loss + self.config["reconstruction"] * mse
-            parts["recon_mse"] = mse.detach()
-        opt_ge.zero_grad(set_to_none=True)
-        ge_loss.backward()
-        opt_ge.step()
-        for p in discriminator:
-            p.requires_grad_(True)
-        return {**_d_report(d_loss, real_logits, fake_logits), **parts}
-
-
-class SampleSnapshots:
-    """An ``on_log`` callback for ``gmtutor.fit``: at each chosen step, decode the same codes ``z``.
-
-    ``snapshots[step]`` holds those images (on the CPU), to watch one generator learn from fixed
-    starting points. ``fit`` calls it after each record of the history, so choose steps that end a
-    record (multiples of ``log_every``, and the last step).
-    """
-
-    def __init__(self, z: torch.Tensor, steps: Sequence[int]):
-        self.z = z
-        self.steps = set(steps)
-        self.snapshots: dict[int, torch.Tensor] = {}
-
-    @torch.no_grad()
-    def __call__(self, step: int, model: nn.Module) -> None:
-        if step in self.steps:
-            was_training = model.training
-            model.eval()
-            self.snapshots[step] = model.decode(self.z.to(next(model.parameters()).device)).cpu()
-            model.train(was_training)
+            mse = (self.decode(made["code"]) - x.float()).pow(2).mean()
+            parts.update(loss=ge_loss + self.config["reconstruction"] * mse, recon_mse=mse)
+        return parts

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PIXELS = 28 * 28
+from gmtutor.core.data import IMAGE_SIDE, PIXELS
+from gmtutor.models.base import LatentModel
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -46,7 +47,7 @@ def mlp(sizes: Sequence[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class VariationalAutoencoder(nn.Module):
+class VariationalAutoencoder(LatentModel):
     """Encoder q(z|x) = N(mu(x), diag sigma^2(x)), decoder p(x|z) = Bernoulli(sigmoid(logits(z))), prior N(0, I).
 
     ``loss(x)`` is the negative ELBO per image, ``recon + beta * kl`` (beta = 1 is the true ELBO),
@@ -81,21 +82,11 @@ class VariationalAutoencoder(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1], shaped (N, 1, 28, 28): the decoder's pixel means."""
-        return torch.sigmoid(self.decode_logits(z)).reshape(len(z), 1, 28, 28)
+        return torch.sigmoid(self.decode_logits(z)).reshape(len(z), 1, IMAGE_SIDE, IMAGE_SIDE)
 
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         """z = mu + sigma * eps with eps ~ N(0, I): random, yet differentiable in mu and sigma."""
         return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
-
-    @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n new images: z from the prior, decoded."""
-        device = next(self.parameters()).device
-        z = torch.randn(n, self.latent_dim, device=device, generator=generator)
-        return self.decode(z)
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Mean over the batch of: ``loss`` (the objective), ``recon`` (-log p(x|z)) and ``kl``, in nats per image."""
@@ -113,7 +104,6 @@ class VAE(VariationalAutoencoder):
 
     def __init__(self, latent_dim: int = 20, hidden: Sequence[int] = (500, 500), beta: float = 1.0):
         super().__init__(latent_dim, beta)
-        self.config = {"latent_dim": int(latent_dim), "hidden": [int(h) for h in hidden], "beta": float(beta)}
         self.encoder = mlp([PIXELS, *hidden, 2 * latent_dim])
         self.decoder = mlp([latent_dim, *reversed(hidden), PIXELS])
 
@@ -131,9 +121,8 @@ class ConvVAE(VariationalAutoencoder):
         if channels < 1 or hidden < 1:
             raise ValueError(f"channels and hidden must be positive, got channels={channels}, hidden={hidden}")
         c, features = int(channels), 2 * int(channels) * 7 * 7
-        self.config = {"latent_dim": int(latent_dim), "channels": c, "hidden": int(hidden), "beta": float(beta)}
         self.encoder = nn.Sequential(
-            nn.Unflatten(1, (1, 28, 28)),
+            nn.Unflatten(1, (1, IMAGE_SIDE, IMAGE_SIDE)),
             nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.ReLU(),
             nn.Flatten(),
