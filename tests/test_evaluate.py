@@ -10,8 +10,8 @@ from gmtutor.tools.evaluate import (
     digit_classifier,
     probe_encoder,
     probe_features,
-    reconstruct_images,
 )
+from gmtutor.tools.latent import reconstruct_all
 
 
 class Identity(nn.Module):
@@ -53,7 +53,7 @@ def test_class_keeping_rate_is_the_classifier_accuracy_for_perfect_reconstructio
     data = gm.load_mnist("embedded")
     classifier = digit_classifier(data)
     x, y = data.x_test[:300], data.y_test[:300]
-    assert torch.equal(reconstruct_images(Identity(), x), gm.as_images(x))
+    assert torch.equal(reconstruct_all(Identity(), x), gm.as_images(x))
     assert class_keeping_rate(Identity(), x, y, classifier) == classifier.accuracy(x, y)
     assert class_keeping_rate(Blank(), x, y, classifier) < 0.2  # one label for all: about one class's share
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.special import logsumexp
+from sklearn.exceptions import NotFittedError
 from sklearn.naive_bayes import GaussianNB as SklearnGaussianNB
 
 import gmtutor as gm
@@ -137,7 +138,7 @@ def test_errors_say_what_to_do(digits):
     x, y, _ = digits
     with pytest.raises(TypeError, match="pixels"):
         gm.GaussianNB().fit((x * 255).astype(np.uint8), y)
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError, match="fit"):
         gm.GaussianNB().predict(x)
     nb = gm.GaussianNB().fit(x, y)
     with pytest.raises(ValueError, match="unknown class 11"):
@@ -146,5 +147,20 @@ def test_errors_say_what_to_do(digits):
         nb.predict(x[:, :100])
     with pytest.raises(ValueError, match="rows"):
         gm.GaussianNB().fit(x, y[:-1])
+    unfit = gm.GaussianNB(var_smoothing=0)  # scikit-learn's convention: parameters are checked in fit
     with pytest.raises(ValueError, match="positive"):
-        gm.GaussianNB(var_smoothing=0)
+        unfit.fit(x, y)
+
+
+def test_it_follows_scikit_learns_conventions(digits):
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    x, y, _ = digits
+    nb = gm.GaussianNB(var_smoothing=0.1)
+    assert nb.get_params() == {"var_smoothing": 0.1} and repr(nb) == "GaussianNB(var_smoothing=0.1)"
+    twin = clone(nb.fit(x, y))
+    assert twin.var_smoothing == 0.1 and not hasattr(twin, "means_")  # a clone is a fresh, unfitted copy
+    scores = cross_val_score(gm.GaussianNB(), x, y, cv=3)
+    assert len(scores) == 3 and scores.min() > 0.5  # ten digits: chance is 0.1
+    assert nb.score(x, y) == pytest.approx(np.mean(nb.predict(x) == y))

@@ -182,6 +182,12 @@ def as_images(x: torch.Tensor) -> torch.Tensor:
     return x.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)
 
 
+def pixels(x: object) -> np.ndarray:
+    """Images (uint8 or floats in [0, 1], tensor or array) as float32 features in [0, 1], (N, 784), on the CPU."""
+    images = as_images(torch.as_tensor(x).detach().cpu())
+    return images.reshape(len(images), PIXELS).float().numpy()
+
+
 # --------------------------------------------------------------------------- IDX files
 
 

@@ -1,7 +1,8 @@
 """Gaussian Naive Bayes as a generative model: it learns p(y) and p(x | y), so it can classify *and* create.
 
 Unlike the torch models of the course it is fitted in closed form (class means and
-variances), so it works on NumPy arrays with a scikit-learn-like interface. It agrees with
+variances), so it is a scikit-learn estimator, not a ``LatentModel``: parameters are checked in
+``fit``, and ``clone``, ``cross_val_score`` and pipelines work with it. It agrees with
 ``sklearn.naive_bayes.GaussianNB`` given the same ``var_smoothing``.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
 
 DEFAULT_VAR_SMOOTHING = 0.05
 
@@ -28,7 +31,7 @@ def _features(x: object) -> np.ndarray:
     return x.reshape(len(x), -1).astype(np.float64, copy=False)
 
 
-class GaussianNB:
+class GaussianNB(ClassifierMixin, BaseEstimator):
     """Gaussian Naive Bayes: p(x, y) = p(y) * prod_j N(x_j; mean[y, j], var[y, j]).
 
     Each feature is an independent Gaussian within a class (the "naive" assumption).
@@ -43,15 +46,12 @@ class GaussianNB:
     """
 
     def __init__(self, var_smoothing: float = DEFAULT_VAR_SMOOTHING):
-        if not var_smoothing > 0:
-            raise ValueError(f"var_smoothing must be positive (constant pixels need it), got {var_smoothing}")
-        self.var_smoothing = var_smoothing
-
-    def __repr__(self) -> str:
-        return f"GaussianNB(var_smoothing={self.var_smoothing})"
+        self.var_smoothing = var_smoothing  # checked in fit, as scikit-learn estimators do
 
     def fit(self, x: object, y: object) -> GaussianNB:
         """Estimate class priors, means and variances from features x (N, D) and labels y (N,)."""
+        if not self.var_smoothing > 0:
+            raise ValueError(f"var_smoothing must be positive (constant pixels need it), got {self.var_smoothing}")
         x = _features(x)
         y = np.asarray(y.detach().cpu().numpy() if hasattr(y, "detach") else y).reshape(-1)
         if len(y) != len(x):
@@ -68,8 +68,7 @@ class GaussianNB:
         return self
 
     def _check_fitted(self, x: object) -> np.ndarray:
-        if not hasattr(self, "means_"):
-            raise RuntimeError("this GaussianNB is not fitted yet; call fit(x, y) first")
+        check_is_fitted(self, "means_")
         x = _features(x)
         if x.shape[1] != self.means_.shape[1]:
             raise ValueError(f"x has {x.shape[1]} features, but the model was fitted on {self.means_.shape[1]}")
@@ -104,8 +103,7 @@ class GaussianNB:
 
         The draws are not clipped: for pixels, clip to [0, 1] before showing them.
         """
-        if not hasattr(self, "means_"):
-            raise RuntimeError("this GaussianNB is not fitted yet; call fit(x, y) first")
+        check_is_fitted(self, "means_")
         matches = np.flatnonzero(self.classes_ == label)
         if len(matches) == 0:
             raise ValueError(f"unknown class {label!r}; the model knows {self.classes_.tolist()}")

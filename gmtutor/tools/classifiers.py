@@ -15,19 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from gmtutor.core.data import as_images
+from gmtutor.core.data import pixels  # noqa: F401  (gm.classifiers.pixels, which the notebooks use)
 from gmtutor.core.runtime import quick
 from gmtutor.models.naive_bayes import GaussianNB
 
 FULL_SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000, 4000)
 QUICK_SIZES = (20, 100, 500)
-
-
-def pixels(x: object) -> np.ndarray:
-    """Images (uint8 (N, 28, 28) or floats in [0, 1]) as float32 features in [0, 1], shaped (N, 784)."""
-    images = as_images(x)
-    return images.reshape(len(images), -1).numpy()
 
 
 def one_blas_thread():
@@ -41,20 +37,23 @@ def one_blas_thread():
 
 
 def fit_logistic_regression(
-    x: np.ndarray, y: np.ndarray, C: float = 1.0, max_iter: int | None = None
-) -> LogisticRegression:
+    x: np.ndarray, y: np.ndarray, C: float = 1.0, max_iter: int | None = None, standardize: bool = False
+) -> LogisticRegression | Pipeline:
     """Multinomial logistic regression p(y | x) = softmax(W x + b), L2-regularised (strength 1/C), fitted by L-BFGS.
 
     ``max_iter`` (default 300, 50 in quick mode) caps the optimiser; the cap is a deliberate
     time budget, so scikit-learn's convergence warning is not shown. On 4,000 MNIST digits
-    L-BFGS stops by itself after about 100 iterations.
+    L-BFGS stops by itself after about 100 iterations. ``standardize`` scales each feature to zero
+    mean and unit variance first (a pipeline), for features of unequal scales such as latent codes.
     """
     if max_iter is None:
         max_iter = 50 if quick() else 300
     model = LogisticRegression(C=C, max_iter=max_iter)
+    if standardize:
+        model = make_pipeline(StandardScaler(), model)
     with warnings.catch_warnings(), one_blas_thread():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(np.asarray(x), np.asarray(y))
+        model.fit(np.asarray(x, dtype=np.float32 if standardize else None), np.asarray(y))
     return model
 
 

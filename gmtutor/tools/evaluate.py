@@ -8,40 +8,18 @@ logistic-regression classifier trained on it (the protocol of the BiGAN paper's 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import torch
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import Pipeline
 from torch import nn
 
-from gmtutor.core.data import MNIST, as_images
+from gmtutor.core.data import MNIST, as_images, pixels
 from gmtutor.tools.classifiers import fit_logistic_regression, one_blas_thread
-from gmtutor.tools.latent import decode_all, encode_all
+from gmtutor.tools.latent import decode_all, encode_all, reconstruct_all
 
 N_CLASSES = 10
-
-
-def _flat(x: torch.Tensor | np.ndarray) -> np.ndarray:
-    """Images (any form ``as_images`` takes) as float32 rows of 784 pixels in [0, 1]."""
-    images = as_images(torch.as_tensor(x).detach().cpu())
-    return images.reshape(len(images), -1).float().numpy()
-
-
-def logistic_regression(features: np.ndarray, labels: np.ndarray, max_iter: int = 500) -> Pipeline:
-    """Standardised features, then multinomial logistic regression (L2, C = 1) fitted by L-BFGS.
-
-    ``max_iter`` is a time budget, so scikit-learn's convergence warning is not shown.
-    """
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
-    with warnings.catch_warnings(), one_blas_thread():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(np.asarray(features, dtype=np.float32), np.asarray(labels))
-    return model
 
 
 class DigitClassifier:
@@ -54,7 +32,7 @@ class DigitClassifier:
     def predict_proba(self, images: torch.Tensor) -> torch.Tensor:
         """Probabilities of digits 0-9 for images (float in [0, 1] or uint8), as a float32 tensor (N, 10)."""
         with one_blas_thread():
-            return torch.from_numpy(self.model.predict_proba(_flat(images)).astype(np.float32))
+            return torch.from_numpy(self.model.predict_proba(pixels(images)).astype(np.float32))
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         """The most probable digit of each image, as int64 labels (N,)."""
@@ -86,21 +64,16 @@ def digit_classifier(data: MNIST) -> DigitClassifier:
     """
     key = (data.source, len(data.x_train))
     if key not in _CLASSIFIERS:
-        model = fit_logistic_regression(_flat(data.x_train), data.y_train.numpy(), C=DIGIT_CLASSIFIER_C)
+        model = fit_logistic_regression(pixels(data.x_train), data.y_train.numpy(), C=DIGIT_CLASSIFIER_C)
         _CLASSIFIERS[key] = DigitClassifier(model, f"{data.describe()}")
     return _CLASSIFIERS[key]
-
-
-def reconstruct_images(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """``model.decode(model.encode(x))`` for images (uint8 or float), in eval mode; floats (N, 1, 28, 28) on the CPU."""
-    return decode_all(model, encode_all(model, images))
 
 
 def class_keeping_rate(
     model: nn.Module, images: torch.Tensor, labels: torch.Tensor, classifier: DigitClassifier
 ) -> float:
     """Fraction of images x whose reconstruction decode(encode(x)) the classifier labels with x's true label."""
-    return classifier.accuracy(reconstruct_images(model, images), labels)
+    return classifier.accuracy(reconstruct_all(model, images), labels)
 
 
 def class_histogram(images: torch.Tensor, classifier: DigitClassifier) -> torch.Tensor:
@@ -121,7 +94,7 @@ def probe_features(
     with one_blas_thread():
         nearest = KNeighborsClassifier(n_neighbors=1).fit(x_train, y_train)
         nn_accuracy = float(np.mean(nearest.predict(x_test) == y_test))
-        linear = logistic_regression(x_train, y_train)
+        linear = fit_logistic_regression(x_train, y_train, max_iter=500, standardize=True)
         lr_accuracy = float(np.mean(linear.predict(x_test) == y_test))
     return {"1-NN": nn_accuracy, "logistic regression": lr_accuracy}
 
@@ -133,7 +106,7 @@ def probe_encoder(model: nn.Module, data: MNIST) -> dict[str, float]:
 
 def probe_pixels(data: MNIST) -> dict[str, float]:
     """``probe_features`` on raw pixels: the baseline any learned representation is compared with."""
-    return probe_features(_flat(data.x_train), data.y_train, _flat(data.x_test), data.y_test)
+    return probe_features(pixels(data.x_train), data.y_train, pixels(data.x_test), data.y_test)
 
 
 def axis_transfer_rates(model: nn.Module, data: MNIST, classifier: DigitClassifier, alpha: float = 1.0) -> torch.Tensor:
@@ -143,7 +116,7 @@ def axis_transfer_rates(model: nn.Module, data: MNIST, classifier: DigitClassifi
     the b -> a interpolation vector (centroids from the training set), decode, and classify. Entry
     [b, a] of the returned 10 x 10 matrix is the fraction labelled a (the diagonal is NaN).
     """
-    from gmtutor.tools.latent import class_centroids, decode_all, encode_all
+    from gmtutor.tools.latent import class_centroids, encode_all
 
     centroids = class_centroids(model, data.x_train, data.y_train)
     codes = encode_all(model, data.x_test)
@@ -160,7 +133,7 @@ def axis_transfer_rates(model: nn.Module, data: MNIST, classifier: DigitClassifi
 
 def decoded_centroid_accuracy(model: nn.Module, data: MNIST, classifier: DigitClassifier) -> float:
     """Fraction of the ten class centroids whose decoded image the classifier labels with their class."""
-    from gmtutor.tools.latent import class_centroids, decode_all
+    from gmtutor.tools.latent import class_centroids
 
     centroids = class_centroids(model, data.x_train, data.y_train)
     return classifier.accuracy(decode_all(model, centroids), torch.arange(N_CLASSES))
@@ -192,4 +165,4 @@ def blur(images: torch.Tensor) -> float:
 def round_trip_error(model: nn.Module, images: torch.Tensor) -> float:
     """Mean absolute pixel error of decode(encode(x)): 0 for an exact inverse."""
     x = as_images(torch.as_tensor(images).detach().cpu())
-    return float((reconstruct_images(model, images) - x).abs().mean())
+    return float((reconstruct_all(model, images) - x).abs().mean())

@@ -52,6 +52,11 @@ def decode_all(model: nn.Module, z: torch.Tensor, batch_size: int = 1000) -> tor
     return torch.cat([model.decode(z[i : i + batch_size].to(dev)).float().cpu() for i in range(0, len(z), batch_size)])
 
 
+def reconstruct_all(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """``model.reconstruct`` over many images (uint8 or float): decode(encode(x)) in eval mode, batched, on the CPU."""
+    return decode_all(model, encode_all(model, images, batch_size), batch_size)
+
+
 def gaussian_grid(n: int = 15, coverage: float = 0.9) -> torch.Tensor:
     """An n x n grid of 2-d codes, evenly spaced in probability under N(0, I), row by row from the top left.
 

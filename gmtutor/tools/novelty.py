@@ -13,20 +13,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
+from sklearn.metrics import roc_auc_score
 
 from gmtutor.models.naive_bayes import GaussianNB
 from gmtutor.tools.classifiers import fit_logistic_regression
 
 
 def auroc(unseen_scores: np.ndarray, seen_scores: np.ndarray) -> float:
-    """ROC AUC: the probability that a random unseen input scores higher than a random seen one (ties count half)."""
+    """ROC AUC: the probability that a random unseen input scores higher than a random seen one (ties count half).
+
+    scikit-learn's ``roc_auc_score`` with the unseen inputs as the positive class.
+    """
     unseen_scores, seen_scores = np.ravel(unseen_scores), np.ravel(seen_scores)
     if len(unseen_scores) == 0 or len(seen_scores) == 0:
         raise ValueError("auroc needs at least one seen and one unseen score")
-    ranks = rankdata(np.concatenate([unseen_scores, seen_scores]))
-    n_unseen, n_seen = len(unseen_scores), len(seen_scores)
-    return float((ranks[:n_unseen].sum() - n_unseen * (n_unseen + 1) / 2) / (n_unseen * n_seen))
+    is_unseen = np.r_[np.ones(len(unseen_scores)), np.zeros(len(seen_scores))]
+    return float(roc_auc_score(is_unseen, np.r_[unseen_scores, seen_scores]))
 
 
 @dataclass
