@@ -1,0 +1,84 @@
+"""Figures for the notebooks (matplotlib only), one module per kind of figure:
+
+    style        the look: text no smaller than 9 points, compact PNGs in a notebook kernel
+    images       digit grids and labelled rows of images
+    training     loss and adversarial curves, class shares, accuracy bars
+    latent       latent maps, pair canvases, alpha sweeps, the explorer's picture, animations
+    two_d        two-dimensional toy data: decision regions, densities, flows on points
+    classifiers  Naive Bayes versus logistic regression on digits
+
+Importing it sets the style and, in a notebook kernel, stores figures as compact PNGs: 8-bit
+greyscale when a figure is grey (digit grids), a 256-colour palette otherwise. A notebook full of
+digits then stays small on disk and on the web. Every figure function is reachable as ``gm.plot.<name>``.
+"""
+
+from gmtutor.tools.plot.classifiers import (
+    class_parameter_images,
+    learning_curves,
+    naive_bayes_samples,
+    newcomer_verdicts,
+    unseen_class_scores,
+    unseen_digit_aucs,
+)
+from gmtutor.tools.plot.images import digits_by_class, image_rows, show_images, tile
+from gmtutor.tools.plot.latent import (
+    AnimatedSweep,
+    alpha_sweep,
+    compare_sweeps,
+    explorer_snapshot,
+    latent_map,
+    latent_scatter,
+    pair_canvas,
+    sweep_animation,
+    transfer_matrix,
+)
+from gmtutor.tools.plot.style import PART_NAMES, SMALL, STYLE, compact_png, figure_png
+from gmtutor.tools.plot.training import (
+    accuracy_bars,
+    adversarial_curves,
+    class_bars,
+    generator_loss_shapes,
+    loss_curves,
+)
+from gmtutor.tools.plot.two_d import (
+    flow_on_points,
+    generative_vs_discriminative_2d,
+    real_and_sampled_2d,
+    unseen_class_2d,
+)
+
+__all__ = [
+    "AnimatedSweep",
+    "PART_NAMES",
+    "SMALL",
+    "STYLE",
+    "accuracy_bars",
+    "adversarial_curves",
+    "alpha_sweep",
+    "class_bars",
+    "class_parameter_images",
+    "compact_png",
+    "compare_sweeps",
+    "digits_by_class",
+    "explorer_snapshot",
+    "figure_png",
+    "flow_on_points",
+    "generative_vs_discriminative_2d",
+    "generator_loss_shapes",
+    "image_rows",
+    "latent_map",
+    "latent_scatter",
+    "learning_curves",
+    "loss_curves",
+    "naive_bayes_samples",
+    "newcomer_verdicts",
+    "pair_canvas",
+    "real_and_sampled_2d",
+    "show_images",
+    "sweep_animation",
+    "tile",
+    "transfer_matrix",
+    "unseen_class_2d",
+    "unseen_class_scores",
+    "unseen_digit_aucs",
+]

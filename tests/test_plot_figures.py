@@ -1,0 +1,110 @@
+"""What each figure draws (axes, images, bars, lines, labels), for the figures that otherwise only the notebooks use."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+import gmtutor as gm
+from gmtutor.core.train import History
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def texts(fig):
+    """Every piece of text on the figure: titles, axis labels, tick labels, legend entries."""
+    found = [t.get_text() for t in fig.findobj(plt.Text)]
+    return " | ".join(t for t in found if t)
+
+
+def test_image_rows_draws_one_labelled_row_per_name():
+    rows = {"original": torch.rand(5, 1, 28, 28), "reconstruction": torch.rand(5, 1, 28, 28)}
+    fig = gm.plot.image_rows(rows, title="Round trips", column_labels=list("abcde"), column_title="alpha")
+    (ax,) = fig.axes
+    (image,) = ax.get_images()
+    assert image.get_array().shape[0] > image.get_array().shape[1] / 5 * 2 * 0.9  # two rows of five tiles
+    assert "original" in texts(fig) and "reconstruction" in texts(fig) and "Round trips" in texts(fig)
+    assert "alpha" in texts(fig) and "e" in [t.get_text() for t in ax.get_xticklabels()]
+    with pytest.raises(ValueError, match="equal length"):
+        gm.plot.image_rows({"a": torch.rand(5, 1, 28, 28), "b": torch.rand(4, 1, 28, 28)})
+
+
+def test_tile_lays_images_out_in_a_grid():
+    grid = gm.plot.tile(torch.ones(6, 1, 28, 28), ncol=3, pad=2)
+    assert grid.shape == (2 * 28 + 3 * 2, 3 * 28 + 4 * 2) and grid.max() == pytest.approx(1.0)
+
+
+def test_digits_by_class_labels_ten_rows():
+    data = gm.load_mnist("embedded")
+    fig = gm.plot.digits_by_class(data.x_train, data.y_train, per_class=4)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert [str(d) for d in range(10)] == [label for label in labels if label]
+
+
+def test_latent_scatter_colours_each_digit_and_names_its_axes():
+    codes, labels = torch.randn(100, 2), torch.arange(100) % 10
+    drawn = gm.plot.latent_scatter(codes, labels, title="codes")
+    ax = drawn.axes[0] if isinstance(drawn, plt.Figure) else drawn
+    assert len(ax.collections) == 10 and sum(len(c.get_offsets()) for c in ax.collections) == 100
+    assert ax.get_xlabel() == "latent $z_1$" and ax.get_legend().get_title().get_text() == "digit"
+
+
+def test_class_bars_draws_ten_bars_per_set_and_the_uniform_line():
+    shares = {"GAN": torch.full((10,), 0.1), "real": torch.linspace(0, 0.2, 10)}
+    fig = gm.plot.class_bars(shares, title="classes")
+    (ax,) = fig.axes
+    assert len(ax.patches) == 20 and ax.get_xlabel() == "digit the classifier sees"
+    assert "every digit equally often" in texts(fig)
+
+
+def test_accuracy_bars_zoom_and_label_each_bar():
+    results = {"pixels": {"1-NN": 0.93, "logistic": 0.91}, "VAE codes": {"1-NN": 0.84, "logistic": 0.88}}
+    fig = gm.plot.accuracy_bars(results, title="probes")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4
+    assert ax.get_ylim()[0] > 0  # zoomed in on the differences
+    assert "0.93" in texts(fig) or "93" in texts(fig)  # the bars carry their values
+
+
+def test_adversarial_curves_has_three_panels_in_words():
+    history = History([{"step": s, "epoch": s, "d_loss": 1.0, "g_loss": 2.0 - s / 10, "d_acc": 0.7} for s in (1, 2, 3)])
+    fig = gm.plot.adversarial_curves({"GAN": history})
+    assert len(fig.axes) == 3
+    assert [ax.get_ylabel() for ax in fig.axes][:3] == [
+        "discriminator loss",
+        "generator loss",
+        "discriminator accuracy",
+    ]
+    assert all(len(ax.get_lines()) >= 1 for ax in fig.axes)
+    bigan = History([{"step": 1, "epoch": 1, "d_loss": 1.0, "ge_loss": 2.0, "d_acc": 0.6}])
+    assert gm.plot.adversarial_curves({"BiGAN": bigan}).axes[1].get_title() == "generator and encoder loss"
+
+
+def test_generator_loss_shapes_shows_both_losses_and_their_slopes():
+    fig = gm.plot.generator_loss_shapes()
+    left, right = fig.axes[:2]
+    assert len(left.get_lines()) >= 2 and len(right.get_lines()) >= 2
+    assert "minimax" in texts(fig) and "non-saturating" in texts(fig)
+
+
+def test_flow_on_points_draws_data_codes_density_and_samples():
+    flow = gm.PointFlow(dim=2, couplings=2, hidden=8)
+    fig = gm.plot.flow_on_points(torch.randn(200, 2), flow, n_samples=150)
+    data, codes, density, samples = fig.axes[:4]
+    assert len(data.collections[0].get_offsets()) == 200 and len(codes.collections[0].get_offsets()) == 200
+    assert len(samples.collections[0].get_offsets()) == 150
+    assert density.images or density.collections  # a density map drawn on a grid
+
+
+def test_sweep_animation_has_one_frame_per_alpha():
+    alphas = [0.0, 0.5, 1.0, 1.5]
+    probabilities = torch.softmax(torch.randn(4, 10), dim=1)
+    movie = gm.plot.sweep_animation(torch.rand(4, 1, 28, 28), alphas, probabilities, title="7 along 6 -> 0")
+    frames = list(movie.new_frame_seq())
+    assert len(frames) == len(alphas)
+    assert len(movie._fig.axes[1].patches) == 10  # a bar per digit
+    assert np.isfinite(movie._fig.axes[0].get_images()[0].get_array()).all()
