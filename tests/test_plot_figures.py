@@ -74,7 +74,7 @@ def test_adversarial_curves_has_three_panels_in_words():
     history = History([{"step": s, "epoch": s, "d_loss": 1.0, "g_loss": 2.0 - s / 10, "d_acc": 0.7} for s in (1, 2, 3)])
     fig = gm.plot.adversarial_curves({"GAN": history})
     assert len(fig.axes) == 3
-    assert [ax.get_ylabel() for ax in fig.axes][:3] == [
+    assert [ax.get_title() for ax in fig.axes][:3] == [
         "discriminator loss",
         "generator loss",
         "discriminator accuracy",
