@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from pathlib import Path
 
 import torch
+from common import SHARED_MNIST
 
 import gmtutor as gm
 from gmtutor.core.data import MNIST_FILES, read_idx_file
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 HELD_OUT, SMALL, LARGE = 2000, 4000, 8000
 
 

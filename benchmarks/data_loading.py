@@ -4,12 +4,11 @@ Run by hand: python benchmarks/data_loading.py
 """
 
 import time
-from pathlib import Path
+
+from common import SHARED_MNIST
 
 import gmtutor as gm
 from gmtutor import data
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 
 
 def timed(fn, repeat=3):
@@ -28,11 +27,11 @@ def embedded_cold():
 
 rows = [("embedded subset, first load", *timed(embedded_cold))]
 rows.append(("embedded subset, cached", *timed(lambda: gm.load_mnist("embedded"))))
-if (SHARED / "t10k-images-idx3-ubyte.gz").is_file():
+if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
     rows.append(
         (
             "IDX t10k images (gzip, validated)",
-            *timed(lambda: data.read_idx_file(SHARED / "t10k-images-idx3-ubyte.gz", "images", 10_000)),
+            *timed(lambda: data.read_idx_file(SHARED_MNIST / "t10k-images-idx3-ubyte.gz", "images", 10_000)),
         )
     )
 

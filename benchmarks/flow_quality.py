@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 import torch
 
 os.environ["GMTUTOR_QUICK"] = "0"  # the default settings, whatever the shell says
 
+from common import SHARED_MNIST
+
 import gmtutor as gm  # noqa: E402
 from gmtutor.core.data import read_idx_file  # noqa: E402
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 
 
 @torch.no_grad()
@@ -54,8 +53,8 @@ def main() -> None:
         f"{history.seconds / 60:9.1f} {int(history.last['step']):6d} {history.last['loss']:9.3f} "
         f"{test_bits_per_dim(flow, data.x_test):9.3f} {2.5:6.1f} {invertibility_error(flow, data.x_test):17.1e}"
     )
-    if (SHARED / "t10k-images-idx3-ubyte.gz").is_file():
-        real_test = torch.from_numpy(read_idx_file(SHARED / "t10k-images-idx3-ubyte.gz", "images", 10_000).copy())
+    if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
+        real_test = torch.from_numpy(read_idx_file(SHARED_MNIST / "t10k-images-idx3-ubyte.gz", "images", 10_000).copy())
         print(f"real MNIST test set (10,000 images): {test_bits_per_dim(flow, real_test):.3f} bits/dim")
 
 

@@ -8,15 +8,13 @@ Run by hand: python benchmarks/nb_vs_lr.py
 """
 
 import time
-from pathlib import Path
 
 import numpy as np
+from common import SHARED_MNIST
 
 import gmtutor as gm
 from gmtutor import classifiers, novelty
 from gmtutor.core.data import read_idx_file
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 
 
 def timed(fn):
@@ -28,12 +26,12 @@ def timed(fn):
 data = gm.load_mnist("embedded")
 x_train, y_train = classifiers.pixels(data.x_train), data.y_train.numpy()
 test_sets = {"embedded test": (classifiers.pixels(data.x_test), data.y_test.numpy())}
-if (SHARED / "t10k-images-idx3-ubyte.gz").is_file():
-    images = read_idx_file(SHARED / "t10k-images-idx3-ubyte.gz", "images", 10_000).copy()  # writable for torch
-    labels = read_idx_file(SHARED / "t10k-labels-idx1-ubyte.gz", "labels", 10_000)
+if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
+    images = read_idx_file(SHARED_MNIST / "t10k-images-idx3-ubyte.gz", "images", 10_000).copy()  # writable for torch
+    labels = read_idx_file(SHARED_MNIST / "t10k-labels-idx1-ubyte.gz", "labels", 10_000)
     test_sets["MNIST t10k"] = (classifiers.pixels(images), labels.astype(np.int64))
 else:
-    print(f"(no real MNIST test set in {SHARED}: that row is skipped)")
+    print(f"(no real MNIST test set in {SHARED_MNIST}: that row is skipped)")
 
 nb, nb_seconds = timed(lambda: gm.GaussianNB().fit(x_train, y_train))
 lr, lr_seconds = timed(lambda: classifiers.fit_logistic_regression(x_train, y_train, max_iter=300))

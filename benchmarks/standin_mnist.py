@@ -24,12 +24,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from common import SHARED_MNIST
 
 import gmtutor as gm
 from gmtutor.core.data import MNIST_FILES
 from gmtutor.core.files import write_atomically
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 TRAIN_COPIES, TEST_COPIES = 15, 10
 
 

@@ -42,15 +42,16 @@ def dataloader_epoch(model: nn.Module, images, labels, batch_size: int, lr: floa
         optimizers = model.configure_optimizers(lr)
     else:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    step = gm.OptimizerStep(device)
     sync(device)
     start = time.perf_counter()
     for x, _ in loader:
         x = x.to(device)
         if hasattr(model, "train_step"):
-            model.train_step(x, optimizers)
+            model.train_step(x, optimizers, step)
             continue
         optimizer.zero_grad()
-        model.loss(x)["loss"].backward()
+        model(x)["loss"].backward()
         optimizer.step()
     sync(device)
     return time.perf_counter() - start
@@ -79,30 +80,18 @@ def matmul_flops(device: torch.device, dtype: torch.dtype, n: int = 4096, repeat
     return 2 * n**3 * repeat / (time.perf_counter() - start)
 
 
-def macs_per_image(model: nn.Module) -> int:
-    """Multiply-accumulates of the Linear and convolution layers for one image's forward pass.
+def training_flops_per_image(model: nn.Module, batch_size: int, lr: float, device: torch.device) -> float:
+    """FLOPs of one training step (forward and backward, every network call the model makes), per image.
 
-    Models with ``loss`` are counted on one call of it; for the others every Linear layer counts once.
+    Counted by PyTorch's ``torch.utils.flop_counter.FlopCounterMode`` on one step of ``gm.fit``: the
+    matrix multiplies and convolutions, which are nearly all of the work.
     """
-    if not hasattr(model, "loss"):
-        return sum(m.in_features * m.out_features for m in model.modules() if isinstance(m, nn.Linear))
-    counts = []
+    from torch.utils.flop_counter import FlopCounterMode
 
-    def count(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
-        if isinstance(module, nn.Linear):
-            counts.append(module.in_features * module.out_features)
-        elif isinstance(module, nn.Conv2d):  # every output value sums over in_channels x kernel
-            counts.append(output[0].numel() * module.in_channels * module.kernel_size[0] * module.kernel_size[1])
-        elif isinstance(module, nn.ConvTranspose2d):  # every input value feeds out_channels x kernel
-            counts.append(inputs[0][0].numel() * module.out_channels * module.kernel_size[0] * module.kernel_size[1])
-
-    layers = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
-    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, layers)]
-    with torch.no_grad():
-        model.loss(torch.rand(1, 1, 28, 28, device=next(model.parameters()).device))
-    for hook in hooks:
-        hook.remove()
-    return sum(counts)
+    images = torch.rand(batch_size, 1, 28, 28)
+    with FlopCounterMode(display=False) as counter:
+        gm.fit(model, images, steps=1, batch_size=batch_size, lr=lr, device=device, progress=False)
+    return counter.get_total_flops() / batch_size
 
 
 def main() -> None:
@@ -130,9 +119,7 @@ def main() -> None:
         fit_epoch(model, images[: 4 * args.batch_size], args.batch_size, lr, device)  # warm-up
         t_fit = fit_epoch(model, images, args.batch_size, lr, device)
         t_loader = dataloader_epoch(model, images, labels, args.batch_size, lr, device)
-        # forward 2 FLOPs per multiply-accumulate, backward twice that; for the BiGAN a lower bound, since
-        # a step runs its discriminator more than once
-        train_flops = 6 * macs_per_image(model.to(device)) * len(images)
+        train_flops = training_flops_per_image(build(), args.batch_size, lr, device) * len(images)
         rows.append((name, t_fit, t_loader, train_flops / t_fit))
 
     peak_dtype = torch.bfloat16 if device.type == "cuda" else torch.float32

@@ -10,15 +10,14 @@ When ../shared/mnist holds the real MNIST test set, the same models are also sco
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import torch
+from common import SHARED_MNIST
 
 import gmtutor as gm
 from gmtutor.core.data import read_idx_file
 
 os.environ["GMTUTOR_QUICK"] = "0"  # the default settings, whatever the shell says
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 TARGETS = {"vae-2d": 165.0, "vae-20d": 120.0}
 
 
@@ -31,8 +30,8 @@ def negative_elbo(model, images, repeats: int = 5) -> float:
 def main() -> None:
     data = gm.load_mnist()
     real_test = None
-    if (SHARED / "t10k-images-idx3-ubyte.gz").is_file():
-        real_test = torch.from_numpy(read_idx_file(SHARED / "t10k-images-idx3-ubyte.gz", "images", 10_000).copy())
+    if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
+        real_test = torch.from_numpy(read_idx_file(SHARED_MNIST / "t10k-images-idx3-ubyte.gz", "images", 10_000).copy())
     print(f"trained on {data.describe()}; device {gm.device()}")
     header = f"{'recipe':<8} {'train s':>8} {'test -ELBO':>11} {'target':>7}"
     print(header + (f" {'real MNIST test -ELBO':>22}" if real_test is not None else ""))
