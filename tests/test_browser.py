@@ -75,7 +75,9 @@ def app(tmp_path):
             assert server.poll() is None, f"gmtutor app exited: {(tmp_path / 'app.log').read_text()}"
             assert time.monotonic() < deadline, f"gmtutor app did not listen within {APP_START_SECONDS} s"
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
+        printed = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", (tmp_path / "app.log").read_text())
+        assert printed, f"gmtutor app printed no address with a token: {(tmp_path / 'app.log').read_text()}"
+        yield printed.group(0)
     finally:
         server.terminate()  # Voila shuts its kernels down on SIGTERM
         try:
@@ -84,6 +86,29 @@ def app(tmp_path):
             server.kill()
             server.wait()
         log.close()
+
+
+def status_of(url: str, host: str | None = None) -> int:
+    """The HTTP status a plain request gets (redirects not followed), optionally with another Host header."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request(
+        "GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={"Host": host or parts.netloc}
+    )
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_the_app_needs_its_token_and_a_local_host_name(app):
+    base = app.split("?")[0]
+    assert status_of(base) in (302, 401, 403)  # without the token: a login page or a refusal, never the app
+    assert status_of(base + "?token=wrong") in (302, 401, 403)
+    assert status_of(app, host="attacker.example:80") == 403  # a DNS-rebinding page names another host
+    assert status_of(app) == 200
 
 
 def image_bytes(image) -> bytes:

@@ -76,8 +76,14 @@ def test_app_serves_only_the_explorer_on_localhost_without_code():
     notebook = explorer_notebook()
     source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     assert "gm.widgets.course_explorer(data)" in source  # the explorer comes from the package, not a copy
-    arguments = voila_arguments(Path("explorer.ipynb"), 8123)
-    for expected in ("--port=8123", "--Voila.ip=127.0.0.1", "--no-browser", "--strip_sources=True"):
+    arguments = voila_arguments(Path("explorer.ipynb"), 8123, "secret")
+    for expected in (
+        "--port=8123",
+        "--Voila.ip=127.0.0.1",
+        "--no-browser",
+        "--strip_sources=True",
+        "--Voila.token=secret",
+    ):
         assert expected in arguments
     assert "--Voila.port_retries=0" in arguments  # never silently moves to another port
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import importlib.util
 import os
+import secrets
 import socket
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from gmtutor.core.errors import GmtutorError
 from gmtutor.present import DEFAULT_PORT
 
 HOST = "127.0.0.1"
+LOCAL_HOSTS_ONLY = {"allow_remote_access": False}  # jupyter_server then answers 403 to any non-local Host header
 
 INTRODUCTION = """# Can a model imagine?
 
@@ -77,13 +79,19 @@ def check_port(port: int, host: str = HOST) -> None:
             ) from None
 
 
-def voila_arguments(notebook: Path, port: int) -> list[str]:
-    """Voila's command line: this notebook only, on 127.0.0.1, no browser opened, sources hidden,
-    no other port tried, and tracebacks shown on the page if a cell fails."""
+def voila_arguments(notebook: Path, port: int, token: str) -> list[str]:
+    """Voila's command line: this notebook only, on 127.0.0.1, behind ``token``, no browser opened,
+    sources hidden, no other port tried, and tracebacks shown on the page if a cell fails.
+
+    The token keeps other local users and web pages out: the explorer runs a kernel that executes
+    code. Requests whose Host header is not a local name are refused by jupyter_server's own check
+    (``LOCAL_HOSTS_ONLY``, given to Voila by ``serve``), which blocks DNS-rebinding pages from reaching the app.
+    """
     return [
         str(notebook),
         f"--port={port}",
         f"--Voila.ip={HOST}",
+        f"--Voila.token={token}",
         "--Voila.port_retries=0",
         "--no-browser",
         "--strip_sources=True",
@@ -101,9 +109,16 @@ def serve(port: int = DEFAULT_PORT, data: str | None = None) -> None:
         os.environ["GMTUTOR_DATA"] = data
     from voila.app import Voila
 
+    token = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="gmtutor-app-") as folder:
         notebook = Path(folder) / "explorer.ipynb"
         nbformat.write(explorer_notebook(), notebook)
-        print(f"The explorer will be at http://{HOST}:{port}/ (Ctrl-C stops it).")
+        print(f"The explorer will be at {app_url(port, token)} (Ctrl-C stops it).", flush=True)
         print("Models come from the cache; any that are not cached are trained when the page first opens.")
-        Voila.launch_instance(argv=voila_arguments(notebook, port))
+        # Voila turns jupyter_server's Host check off; turn it back on: only local names may reach the app.
+        Voila.launch_instance(argv=voila_arguments(notebook, port, token), tornado_settings=LOCAL_HOSTS_ONLY)
+
+
+def app_url(port: int, token: str) -> str:
+    """The address to open: the app on 127.0.0.1 with its token."""
+    return f"http://{HOST}:{port}/?token={token}"
