@@ -108,3 +108,20 @@ def test_sweep_animation_has_one_frame_per_alpha():
     assert len(frames) == len(alphas)
     assert len(movie._fig.axes[1].patches) == 10  # a bar per digit
     assert np.isfinite(movie._fig.axes[0].get_images()[0].get_array()).all()
+
+
+def test_the_animation_shows_its_first_frame_on_a_page_without_scripts():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from gmtutor.tools.plot.latent import first_frame_without_scripts
+
+    movie = gm.plot.sweep_animation(torch.rand(3, 1, 28, 28), [0.0, 1.0, 2.0], torch.full((3, 10), 0.1))
+    page = first_frame_without_scripts(movie.to_jshtml())
+    (tag,) = re.findall(r"<img id=\"_anim_img[^>]*>", page)
+    source = re.search(r'src="data:image/png;base64,([^"]+)"', tag)
+    assert source, tag[:80]
+    assert Image.open(io.BytesIO(base64.b64decode(source.group(1)))).size[0] > 100  # a real picture, not a stub

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -257,8 +258,18 @@ class AnimatedSweep:
         from IPython.display import HTML, Image, display
 
         movie = sweep_animation(self.images, self.alphas, self.probabilities, title=self.title)
-        display(HTML(movie.to_jshtml(default_mode="reflect")))
+        display(HTML(first_frame_without_scripts(movie.to_jshtml(default_mode="reflect"))))
         display(Image(data=self.filmstrip_png(), format="png"))
+
+
+def first_frame_without_scripts(jshtml: str) -> str:
+    """matplotlib's animation HTML with its first frame as the image's ``src``: a page without scripts shows
+    that frame where it would otherwise show an empty image, and the player replaces it when scripts run."""
+    first = re.search(r'frames\[0\] = "(data:image/\w+;base64,[^"]+)"', jshtml)
+    if first is None:
+        return jshtml
+    source = re.sub(r"[\\\s]", "", first.group(1))  # the script splits the base64 over lines ending in a backslash
+    return re.sub(r'(<img id="_anim_img\w+")', lambda tag: f'{tag.group(1)} src="{source}"', jshtml, count=1)
 
 
 def transfer_matrix(rates: torch.Tensor, title: str = "") -> plt.Figure:
