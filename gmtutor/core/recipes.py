@@ -119,6 +119,10 @@ RECIPES: dict[str, Recipe] = {
         log_every=subset_passes(4, 64),  # a record every four passes: each costs a pass over 1,000 test images
         fit_options={"lr_schedule": "cosine", "max_grad_norm": 100.0},
     ),
+    # Not a generative model: the convolutional judge of generated digits and the feature space of realism.
+    "judge": Recipe(
+        "judge", "DigitCNN", {"features": 128}, steps=subset_passes(30, 128), fit_options={"lr_schedule": "cosine"}
+    ),
 }
 
 

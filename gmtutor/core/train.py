@@ -155,8 +155,9 @@ class OptimizerStep:
 
 
 def _losses_of(model: nn.Module) -> Callable[..., dict[str, torch.Tensor]]:
-    """``model`` itself when its ``forward`` returns the losses (hooks and torch.compile see it), else ``loss``."""
-    return model if type(model).forward is not nn.Module.forward else model.loss
+    """``model`` itself when its ``forward`` returns the losses (a ``LatentModel``: hooks and torch.compile see
+    the call), else its ``loss`` (a classifier, whose ``forward`` gives logits)."""
+    return model if getattr(model, "forward_returns_losses", False) else model.loss
 
 
 def _wants_labels(method: Callable) -> bool:

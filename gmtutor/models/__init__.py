@@ -1,9 +1,22 @@
-"""The course's models: each a ``LatentModel`` (encode, decode, reconstruct, sample; see ``base``), and Naive Bayes."""
+"""The course's models: each a ``LatentModel`` (encode, decode, reconstruct, sample; see ``base``), Naive Bayes,
+and the convolutional digit classifier that judges generated digits."""
 
 from gmtutor.models.base import LatentModel
+from gmtutor.models.classifier import DigitCNN
 from gmtutor.models.flow import PointFlow, RealNVP
 from gmtutor.models.gan import GAN, BiGAN
 from gmtutor.models.naive_bayes import GaussianNB
 from gmtutor.models.vae import VAE, ConvVAE, kl_divergence
 
-__all__ = ["GAN", "BiGAN", "ConvVAE", "GaussianNB", "LatentModel", "PointFlow", "RealNVP", "VAE", "kl_divergence"]
+__all__ = [
+    "GAN",
+    "BiGAN",
+    "ConvVAE",
+    "DigitCNN",
+    "GaussianNB",
+    "LatentModel",
+    "PointFlow",
+    "RealNVP",
+    "VAE",
+    "kl_divergence",
+]

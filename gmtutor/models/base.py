@@ -51,6 +51,7 @@ class LatentModel(nn.Module):
     latent_dim: int
     config: dict[str, Any]
     has_encoder: ClassVar[bool] = True
+    forward_returns_losses: ClassVar[bool] = True  # so gm.fit calls model(x), and hooks see training
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Wrap each subclass's ``__init__`` so that ``config`` records its arguments, defaults included."""
