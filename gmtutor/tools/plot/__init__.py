@@ -4,6 +4,7 @@
     images       digit grids and labelled rows of images
     training     loss and adversarial curves, class shares, accuracy bars
     latent       latent maps, pair canvases, alpha sweeps, the explorer's picture, animations
+    imagination  target rate against realism, digits moved along style axes
     two_d        two-dimensional toy data: decision regions, densities, flows on points
     classifiers  Naive Bayes versus logistic regression on digits
 
@@ -21,6 +22,7 @@ from gmtutor.tools.plot.classifiers import (
     unseen_digit_aucs,
 )
 from gmtutor.tools.plot.images import digits_by_class, image_rows, show_images, tile
+from gmtutor.tools.plot.imagination import attribute_sweeps, imagination_map
 from gmtutor.tools.plot.latent import (
     AnimatedSweep,
     alpha_sweep,
@@ -55,6 +57,7 @@ __all__ = [
     "accuracy_bars",
     "adversarial_curves",
     "alpha_sweep",
+    "attribute_sweeps",
     "class_bars",
     "class_parameter_images",
     "compact_png",
@@ -66,6 +69,7 @@ __all__ = [
     "generative_vs_discriminative_2d",
     "generator_loss_shapes",
     "image_rows",
+    "imagination_map",
     "latent_map",
     "latent_scatter",
     "learning_curves",

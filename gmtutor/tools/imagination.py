@@ -1,0 +1,241 @@
+"""Measuring imagination: move unseen digits along class and style axes, and score what comes out.
+
+A model "imagines" when it turns a test digit it never saw into a digit of another class that looks
+real and keeps the writer's hand. A cross-fade in pixel space (add the difference of two class means)
+can fool a linear judge, so one number is not enough. ``imagination`` reports three kinds:
+
+- target rate: how often each judge labels the moved digit as the target class (a linear judge on
+  pixels and a convolutional one);
+- realism: Frechet distance and precision/recall of the moved digits against real test digits, in the
+  convolutional judge's features (``gmtutor.tools.realism``);
+- style kept: for each of thickness, slant and width (``gmtutor.tools.morphometry``), the correlation
+  between the source digit's value and the moved digit's, within each (source class, target class)
+  pair: 1 when a thick 6 becomes a thick 0 and a thin 6 a thin 0, 0 when the move forgets the hand.
+
+``attribute_axis`` builds the MNIST version of the blog's face axes (age, hair colour): the mean code of
+the thickest quarter of the digits minus that of the thinnest (or slant, or width).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from gmtutor.core.data import MNIST, as_images
+from gmtutor.tools.latent import class_centroids, decode_all, encode_all
+from gmtutor.tools.morphometry import MEASURES, measure
+from gmtutor.tools.realism import frechet_distance, precision_recall
+
+N_CLASSES = 10
+
+
+@dataclass
+class MovedDigits:
+    """Every test digit of class b moved towards every class a != b: images and where each came from."""
+
+    images: torch.Tensor  # (M, 1, 28, 28)
+    source_index: torch.Tensor  # (M,) index of the source digit in the test images
+    source_class: torch.Tensor  # (M,)
+    target_class: torch.Tensor  # (M,)
+
+
+@torch.no_grad()
+def move_to_every_class(model: nn.Module, data: MNIST, alpha: float) -> MovedDigits:
+    """Encode each test digit of ``data``, add ``alpha`` times the axis from its class to each other class
+    (centroids of the training digits), and decode: 9 moved images per test digit."""
+    centroids = class_centroids(model, data.x_train, data.y_train)
+    codes = encode_all(model, data.x_test)
+    labels = torch.as_tensor(data.y_test).cpu()
+    moved, index, source, target = [], [], [], []
+    for a in range(N_CLASSES):
+        others = torch.nonzero(labels != a).flatten()
+        moved.append(codes[others] + alpha * (centroids[a] - centroids[labels[others]]))
+        index.append(others)
+        source.append(labels[others])
+        target.append(torch.full((len(others),), a))
+    return MovedDigits(decode_all(model, torch.cat(moved)), torch.cat(index), torch.cat(source), torch.cat(target))
+
+
+def style_kept(source_values: np.ndarray, moved_values: np.ndarray, groups: np.ndarray) -> float:
+    """Correlation of ``source_values`` with ``moved_values`` after removing each group's mean from both:
+    does a digit that was thicker than its class's average stay thicker than the moved digits' average?"""
+    source, moved = np.asarray(source_values, float), np.asarray(moved_values, float)
+    keep = np.isfinite(source) & np.isfinite(moved)
+    source, moved, groups = source[keep], moved[keep], np.asarray(groups)[keep]
+    for group in np.unique(groups):
+        member = groups == group
+        source[member] -= source[member].mean()
+        moved[member] -= moved[member].mean()
+    spread = np.sqrt((source**2).sum() * (moved**2).sum())
+    return float((source * moved).sum() / spread) if spread > 0 else float("nan")
+
+
+@dataclass
+class Imagination:
+    """The scores of one model at one alpha; ``row()`` flattens them for a table."""
+
+    alpha: float
+    target_rate: dict[str, float]
+    realism: dict[str, float]
+    style: dict[str, float] = field(default_factory=dict)
+
+    def row(self) -> dict[str, float]:
+        return {
+            "alpha": self.alpha,
+            **self.target_rate,
+            **self.realism,
+            **{f"{k} kept": v for k, v in self.style.items()},
+        }
+
+
+def imagination(
+    model: nn.Module,
+    data: MNIST,
+    judges: dict[str, object],
+    feature_judge: nn.Module,
+    alpha: float,
+    style_digits_per_class: int = 20,
+) -> Imagination:
+    """Move ``data``'s test digits towards every other class at ``alpha`` and score them.
+
+    ``judges`` maps a name to a classifier with ``predict(images)``; ``feature_judge`` (a ``DigitCNN``)
+    gives the features for realism, against ``data``'s real test digits. Style is measured on the first
+    ``style_digits_per_class`` test digits of each class (all their moves), as measuring is slow.
+    """
+    moved = move_to_every_class(model, data, alpha)
+    target_rate = {
+        f"{name} target rate": float((judge.predict(moved.images) == moved.target_class).float().mean())
+        for name, judge in judges.items()
+    }
+    generated, real = feature_judge.embed(moved.images), feature_judge.embed(data.x_test)
+    precision, recall = precision_recall(real, generated)
+    scores = {"FD": frechet_distance(generated, real), "precision": precision, "recall": recall}
+
+    labels = torch.as_tensor(data.y_test).cpu()
+    rank_in_class = torch.zeros(len(labels), dtype=torch.long)
+    for digit in range(N_CLASSES):
+        members = torch.nonzero(labels == digit).flatten()
+        rank_in_class[members] = torch.arange(len(members))
+    chosen = rank_in_class[moved.source_index] < style_digits_per_class
+    source_values = measure(as_images(data.x_test[moved.source_index[chosen]]))
+    moved_values = measure(moved.images[chosen])
+    groups = (moved.source_class[chosen] * N_CLASSES + moved.target_class[chosen]).numpy()
+    style = {name: style_kept(source_values[name], moved_values[name], groups) for name in MEASURES}
+    return Imagination(alpha, target_rate, scores, style)
+
+
+def attribute_axis(model: nn.Module, images: torch.Tensor, values: np.ndarray, fraction: float = 0.25) -> torch.Tensor:
+    """The mean code of the ``fraction`` of ``images`` with the highest ``values`` minus that of the lowest:
+    adding it moves a digit from, say, thin to thick."""
+    values = np.asarray(values, float)
+    if not 0 < fraction <= 0.5:
+        raise ValueError(f"fraction is the share of digits at each end and must be in (0, 0.5], got {fraction}")
+    known = np.flatnonzero(np.isfinite(values))
+    order = known[np.argsort(values[known])]
+    count = max(1, int(len(order) * fraction))
+    codes = encode_all(model, images)
+    return codes[torch.as_tensor(order[-count:])].mean(0) - codes[torch.as_tensor(order[:count])].mean(0)
+
+
+def real_digits_floor(data: MNIST, feature_judge: nn.Module) -> dict[str, float]:
+    """Realism of real training digits against the real test digits: the best a model can hope for."""
+    real, test = feature_judge.embed(data.x_train), feature_judge.embed(data.x_test)
+    precision, recall = precision_recall(test, real)
+    return {"FD": frechet_distance(real, test), "precision": precision, "recall": recall}
+
+
+def imagination_table(
+    models: dict[str, nn.Module],
+    data: MNIST,
+    judges: dict[str, object],
+    feature_judge: nn.Module,
+    alphas: tuple[float, ...] = (1.0, 1.5),
+    progress: bool = True,
+) -> list[dict[str, object]]:
+    """``imagination`` for every model and alpha, as rows ``{"model": name, "alpha": ..., score: ...}``,
+    preceded by the real-digit floor (``real_digits_floor``)."""
+    from gmtutor.core.progress import progress_bar
+
+    rows: list[dict[str, object]] = [{"model": "real digits (floor)", **real_digits_floor(data, feature_judge)}]
+    bar = progress_bar(len(models) * len(alphas), "imagination", enabled=progress)
+    for name, model in models.items():
+        for alpha in alphas:
+            rows.append({"model": name, **imagination(model, data, judges, feature_judge, alpha).row()})
+            bar.update(1)
+    bar.close()
+    return rows
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    """The rows of ``imagination_table`` as aligned text: rates and precision/recall in %, FD and
+    correlations to two decimals, blanks where a row has no value."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    width = {c: max(len(c), 8) for c in columns}
+    width["model"] = max(len(str(row.get("model", ""))) for row in rows + [{"model": "model"}])
+
+    def cell(column: str, value: object) -> str:
+        if value is None or value == "":
+            return ""
+        if column == "model":
+            return str(value)
+        if column == "alpha":
+            return f"{value:g}"
+        if "rate" in column or column in ("precision", "recall"):
+            return f"{value:.1%}"
+        return f"{value:.2f}"
+
+    lines = ["  ".join(c.rjust(width[c]) if c != "model" else c.ljust(width[c]) for c in columns)]
+    for row in rows:
+        lines.append(
+            "  ".join(
+                cell(c, row.get(c, "")).rjust(width[c]) if c != "model" else cell(c, row[c]).ljust(width[c])
+                for c in columns
+            )
+        )
+    return "\n".join(lines)
+
+
+@dataclass
+class AttributeSweep:
+    """Digits moved along an attribute axis: the attribute measured at each alpha, and the class kept."""
+
+    alphas: list[float]
+    values: np.ndarray  # (digits, alphas): the measured attribute of each moved digit
+    class_kept: np.ndarray  # (alphas,): fraction the judge still labels as the digit's own class
+    images: torch.Tensor  # (digits, alphas, 1, 28, 28)
+
+    @property
+    def monotonicity(self) -> float:
+        """Mean over digits of the Spearman correlation between alpha and the measured attribute:
+        1 when every digit's attribute rises with every step along the axis."""
+        from scipy.stats import spearmanr
+
+        correlations = [spearmanr(self.alphas, row).statistic for row in self.values if np.isfinite(row).all()]
+        return float(np.nanmean(correlations)) if correlations else float("nan")
+
+
+def attribute_sweep(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    axis: torch.Tensor,
+    alphas,
+    judge: object,
+    attribute: str,
+) -> AttributeSweep:
+    """Move ``images`` along ``axis`` by each alpha, measure ``attribute`` (one of ``MEASURES``) on every moved
+    digit, and ask ``judge`` whether each still shows its own class (``labels``)."""
+    from gmtutor.tools.latent import manipulate
+
+    if attribute not in MEASURES:
+        raise ValueError(f"unknown attribute {attribute!r}; choose one of {', '.join(MEASURES)}")
+    alphas = [float(a) for a in alphas]
+    moved = manipulate(model, images, axis, alphas)  # (N, A, 1, 28, 28)
+    flat = moved.reshape(-1, 1, 28, 28)
+    values = measure(flat)[attribute].reshape(len(images), len(alphas))
+    predicted = judge.predict(flat).reshape(len(images), len(alphas))
+    kept = (predicted == torch.as_tensor(labels).cpu()[:, None]).float().mean(0).numpy()
+    return AttributeSweep(alphas, values, kept, moved)

@@ -1,0 +1,126 @@
+"""Measures of imagination on constructed cases: morphometry, realism, style kept, the CNN judge."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import gmtutor as gm
+from gmtutor.models.classifier import DigitCNN, jitter
+from gmtutor.tools.imagination import attribute_axis, imagination, move_to_every_class, style_kept
+from gmtutor.tools.latent import PixelSpace
+from gmtutor.tools.morphometry import measure
+from gmtutor.tools.realism import frechet_distance, precision_recall
+
+
+@pytest.fixture(scope="module")
+def data():
+    return gm.load_mnist("embedded")
+
+
+@pytest.fixture(scope="module")
+def judge(data):
+    """A CNN judge trained for a short seeded run on 2,000 digits: enough to tell real digits from ghosts."""
+    model = DigitCNN()
+    gm.fit(model, data.subset(2000), steps=150, batch_size=64, device="cpu", progress=False)
+    return model
+
+
+def test_a_thickened_digit_measures_thicker_a_sheared_one_more_slanted_a_stretched_one_wider(data):
+    digits = gm.as_images(data.x_test[:40])
+    before = measure(digits)
+    assert np.isfinite(before["thickness"]).all() and (1 < np.median(before["thickness"]) < 4)
+    thick = measure(F.max_pool2d(digits, 3, stride=1, padding=1))  # every stroke one pixel wider each side
+    assert (thick["thickness"] > before["thickness"] + 0.5).mean() > 0.9
+    # Shear the rows: output pixel (x, y) reads input (x + 0.4 y, y), with y = -1 at the top, so the top
+    # of the digit moves right and the bottom left (leaning like italics).
+    shear = torch.tensor([[1.0, 0.4, 0.0], [0.0, 1.0, 0.0]]).expand(len(digits), 2, 3)
+    leaning = F.grid_sample(digits, F.affine_grid(shear, list(digits.shape), align_corners=False), align_corners=False)
+    assert (measure(leaning)["slant"] > before["slant"] + 0.2).mean() > 0.9
+    stretch = torch.tensor([[0.7, 0.0, 0.0], [0.0, 1.0, 0.0]]).expand(len(digits), 2, 3)
+    wide = F.grid_sample(digits, F.affine_grid(stretch, list(digits.shape), align_corners=False), align_corners=False)
+    assert (measure(wide)["width"] > before["width"] * 1.2).mean() > 0.9
+
+
+def test_a_blank_image_measures_nan_and_uint8_matches_float(data):
+    values = measure(torch.zeros(1, 28, 28, dtype=torch.uint8))
+    assert all(math.isnan(v[0]) for v in values.values())
+    as_uint8, as_float = measure(data.x_test[:5]), measure(gm.as_images(data.x_test[:5]))
+    assert all(np.allclose(as_uint8[k], as_float[k]) for k in as_uint8)
+
+
+def test_frechet_distance_is_near_zero_for_one_set_and_grows_with_a_shifted_mean():
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(4000, 8, generator=generator)
+    b = torch.randn(4000, 8, generator=generator)
+    assert frechet_distance(a, a) < 1e-6
+    assert frechet_distance(a, b) < 0.05  # two samples of one Gaussian
+    shifted = b + torch.tensor([3.0] + [0.0] * 7)
+    assert frechet_distance(a, shifted) == pytest.approx(9.0, rel=0.05)  # |mean difference|^2
+    assert frechet_distance(a, b * 2) == pytest.approx(8.0, rel=0.1)  # per dimension (2 - 1)^2
+    with pytest.raises(ValueError, match="one size"):
+        frechet_distance(a, a[:, :4])
+
+
+def test_precision_and_recall_see_a_collapsed_set_and_a_distant_one():
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randn(1000, 4, generator=generator)
+    same = torch.randn(1000, 4, generator=generator)
+    precision, recall = precision_recall(real, same)
+    assert precision > 0.9 and recall > 0.9
+    collapsed = real[:1].repeat(1000, 1) + 0.01 * torch.randn(1000, 4, generator=generator)
+    precision, recall = precision_recall(real, collapsed)
+    assert precision > 0.9 and recall < 0.1  # real-looking, but one kind only
+    precision, recall = precision_recall(real, same + 10)
+    assert precision < 0.05 and recall < 0.05
+
+
+def test_the_cnn_judge_learns_and_its_features_see_cross_fades_as_unreal(judge, data):
+    assert judge.accuracy(data.x_test, data.y_test) > 0.9  # 10% is chance
+    real_test, real_train = gm.as_images(data.x_test), gm.as_images(data.x_train[2000:3000])
+    partner = real_train[torch.randperm(1000, generator=torch.Generator().manual_seed(0))]
+    cross_fades = 0.5 * real_train + 0.5 * partner
+    floor = frechet_distance(judge.embed(real_train), judge.embed(real_test))
+    ghosts = frechet_distance(judge.embed(cross_fades), judge.embed(real_test))
+    assert ghosts > 3 * floor
+
+
+def test_jitter_moves_pixels_but_keeps_the_ink():
+    torch.manual_seed(0)
+    x = torch.zeros(8, 1, 28, 28)
+    x[:, :, 10:18, 12:16] = 1
+    moved = jitter(x)
+    assert not torch.allclose(moved, x)
+    assert torch.allclose(moved.sum((1, 2, 3)), x.sum((1, 2, 3)), rtol=0.15)
+
+
+def test_style_kept_is_one_when_the_hand_survives_and_near_zero_when_forgotten():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(5), 200)
+    source = rng.normal(size=1000) + groups  # group means differ: only the within-group order counts
+    assert style_kept(source, 2 * source + 10 * groups, groups) == pytest.approx(1.0)
+    assert abs(style_kept(source, rng.normal(size=1000), groups)) < 0.1
+
+
+def test_pixel_cross_fades_reach_the_target_class_but_score_worse_realism_than_real_digits(judge, data):
+    evaluation = data.per_class(train=100, test=10)
+    moved = move_to_every_class(PixelSpace(), evaluation, alpha=1.0)
+    assert len(moved.images) == 9 * len(evaluation.x_test)
+    assert torch.equal(moved.source_class, evaluation.y_test[moved.source_index])
+    scores = imagination(PixelSpace(), evaluation, {"CNN": judge}, judge, alpha=1.0, style_digits_per_class=2)
+    assert 0.2 < scores.target_rate["CNN target rate"] <= 1.0
+    real = {"FD": frechet_distance(judge.embed(evaluation.x_train), judge.embed(evaluation.x_test))}
+    assert scores.realism["FD"] > 2 * real["FD"]
+    assert scores.style["thickness"] > 0.3  # a cross-fade keeps the source's strokes
+    assert set(scores.row()) >= {"alpha", "CNN target rate", "FD", "precision", "recall", "thickness kept"}
+
+
+def test_a_thickness_axis_in_pixel_space_adds_ink(data):
+    digits = gm.as_images(data.x_test[:200])
+    thickness = measure(digits)["thickness"]
+    axis = attribute_axis(PixelSpace(), digits, thickness)
+    assert axis.sum() > 0  # the thick quarter carries more ink than the thin quarter
+    with pytest.raises(ValueError, match="fraction"):
+        attribute_axis(PixelSpace(), digits, thickness, fraction=0.7)
