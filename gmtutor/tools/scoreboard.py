@@ -1,0 +1,163 @@
+"""One scoreboard for every family: likelihood, sample quality, imagination, size and training time.
+
+Each model enters on the same terms (``score_model``):
+
+- likelihood: negative log-likelihood of the test digits as 8-bit images, in nats and bits/dim, under one
+  convention (``gmtutor.tools.likelihood``): exact for a flow, an upper bound for a VAE (negative ELBO
+  and the importance-weighted bound, read as a continuous-Bernoulli density), none for a GAN;
+- samples: Frechet distance, precision and recall of ``n_samples`` samples against the real test
+  digits, in the CNN judge's features; the training digits' own scores are the floor;
+- imagination at alpha 1 (``gmtutor.tools.imagination``): the CNN judge's target rate, the Frechet
+  distance of the moved digits, and how much of the hand is kept (mean correlation over thickness,
+  slant and width);
+- parameters and training seconds.
+
+Later families join by passing more models. ``benchmarks/scoreboard.py`` prints the table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from gmtutor.core.data import MNIST, as_images
+from gmtutor.tools.imagination import imagination
+from gmtutor.tools.latent import PixelSpace
+from gmtutor.tools.likelihood import naive_bayes_nll, nats_to_bits_per_dim, vae_nll
+from gmtutor.tools.realism import frechet_distance, precision_recall
+
+
+def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) -> dict[str, float]:
+    """FD, precision and recall of ``samples`` against ``real`` digits, in ``judge``'s features."""
+    generated, reference = judge.embed(samples), judge.embed(real)
+    precision, recall = precision_recall(reference, generated)
+    return {"sample FD": frechet_distance(generated, reference), "sample precision": precision, "sample recall": recall}
+
+
+def naive_bayes_samples(nb: object, n: int, seed: int = 0) -> torch.Tensor:
+    """``n`` digits from a fitted ``gm.GaussianNB`` on pixels, classes in proportion to its prior, clipped to [0, 1]."""
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(nb.classes_, size=n, p=nb.class_prior_)
+    rows = [nb.sample(label, int((labels == label).sum()), seed=rng) for label in nb.classes_]
+    return torch.from_numpy(np.concatenate(rows)).float().clamp(0, 1).reshape(-1, 1, 28, 28)
+
+
+def likelihood(model: object, test_x: torch.Tensor, k: int = 100) -> dict[str, float]:
+    """The test digits' mean negative log-likelihood (nats, bits/dim) under ``model``; empty for a GAN."""
+    if hasattr(model, "bits_per_dim"):  # a flow: exact, dequantised like everything here
+        torch.manual_seed(0)
+        with torch.no_grad():
+            bits = (
+                torch.cat(
+                    [
+                        model.bits_per_dim(as_images(test_x[i : i + 500]).to(_device(model))).cpu()
+                        for i in range(0, len(test_x), 500)
+                    ]
+                )
+                .mean()
+                .item()
+            )
+        return {"NLL bits/dim": bits, "NLL nats": bits * 784 * np.log(2.0), "likelihood": "exact"}
+    if hasattr(model, "posterior"):  # a VAE
+        elbo = vae_nll(model, test_x, k=1).mean().item()
+        bound = vae_nll(model, test_x, k=k).mean().item()
+        return {
+            "NLL bits/dim": float(nats_to_bits_per_dim(bound)),
+            "NLL nats": bound,
+            "ELBO nats": elbo,
+            "likelihood": f"bound (k={k})",
+        }
+    if hasattr(model, "log_prob") and hasattr(model, "means_"):  # Naive Bayes
+        nats = float(naive_bayes_nll(model, test_x).mean())
+        return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, "likelihood": "exact"}
+    return {"likelihood": "none"}
+
+
+def _device(model: nn.Module) -> torch.device:
+    first = next(model.parameters(), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
+def score_model(
+    name: str,
+    model: object,
+    data: MNIST,
+    judge: nn.Module,
+    n_samples: int = 10_000,
+    k: int = 100,
+    imagination_data: MNIST | None = None,
+    seconds: float | None = None,
+) -> dict[str, Any]:
+    """One scoreboard row for ``model`` (a ``LatentModel`` or a fitted ``gm.GaussianNB``)."""
+    row: dict[str, Any] = {"model": name}
+    row.update(likelihood(model, data.x_test, k=k))
+    generator = torch.Generator().manual_seed(0)
+    if hasattr(model, "means_"):
+        samples = naive_bayes_samples(model, n_samples)
+        space = PixelSpace()  # Naive Bayes's class means are the pixel baseline's centroids
+    else:
+        samples = torch.cat([model.sample(1000, generator=generator).cpu() for _ in range(0, n_samples, 1000)])
+        space = model
+    row.update(sample_quality(samples[:n_samples], data.x_test, judge))
+    if getattr(space, "has_encoder", True):
+        moved = imagination(space, imagination_data or data, {"CNN": judge}, judge, alpha=1.0)
+        row["imagination target rate"] = moved.target_rate["CNN target rate"]
+        row["imagination FD"] = moved.realism["FD"]
+        row["style kept"] = float(np.nanmean(list(moved.style.values())))
+    row["parameters"] = (
+        sum(p.numel() for p in model.parameters())
+        if isinstance(model, nn.Module)
+        else int(model.means_.size + model.variances_.size + model.class_prior_.size)
+    )
+    history = getattr(model, "history", None)
+    row["training s"] = seconds if seconds is not None else (history.seconds if history is not None else float("nan"))
+    return row
+
+
+def floor_row(data: MNIST, judge: nn.Module) -> dict[str, Any]:
+    """The real training digits scored as samples: the best sample quality a model could reach."""
+    return {"model": "real training digits (floor)", **sample_quality(as_images(data.x_train), data.x_test, judge)}
+
+
+def format_scoreboard(rows: list[dict[str, Any]]) -> str:
+    """The rows as a Markdown table, with a dash where a family has no value."""
+    columns = [
+        "model",
+        "likelihood",
+        "NLL nats",
+        "NLL bits/dim",
+        "ELBO nats",
+        "sample FD",
+        "sample precision",
+        "sample recall",
+        "imagination target rate",
+        "imagination FD",
+        "style kept",
+        "parameters",
+        "training s",
+    ]
+
+    def cell(column: str, value: Any) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return "–"
+        if isinstance(value, str):
+            return value
+        if column in ("sample precision", "sample recall", "imagination target rate"):
+            return f"{value:.0%}"
+        if column == "NLL bits/dim":
+            return f"{value:.3f}"
+        if column == "parameters":
+            return f"{value:,}"
+        if column == "style kept":
+            return f"{value:.2f}"
+        return f"{value:.1f}" if column != "training s" else f"{value:.0f}"
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(c, row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+__all__ = ["floor_row", "format_scoreboard", "likelihood", "naive_bayes_samples", "sample_quality", "score_model"]
