@@ -98,3 +98,20 @@ def test_the_course_explorer_uses_the_cached_models_on_the_subset_sizes(tmp_path
     assert len(explorer.data.x_train) == 4000  # 400 per digit, however large the training set
     assert explorer.describe().startswith("VAE 20-d: test 7 #0 moved along 6 → 0")
     assert len(gm.zoo.cached()) == 2  # both models were trained into the cache, and are loaded from it next time
+
+
+def test_a_style_axis_moves_the_digit_towards_thicker_strokes():
+    from gmtutor.tools.morphometry import measure
+
+    data = small_data()
+    explorer = interpolation_explorer({"pixels": PixelSpace()}, data)
+    explorer.axis_kind.value = "thin → thick"
+    assert explorer.from_digit.disabled and explorer.to_digit.disabled
+    before = explorer.current_image()
+    explorer.alpha.value = 1.5
+    after = explorer.current_image()
+    assert measure(after)["thickness"][0] > measure(before)["thickness"][0]
+    assert "moved along thin → thick, alpha = 1.5" in explorer.describe()
+    assert [bar.bar_style for bar in explorer.bars].count("warning") == 1  # only the start digit is marked
+    explorer.axis_kind.value = "digit b → a"
+    assert not explorer.from_digit.disabled

@@ -1,5 +1,9 @@
 """The alpha-slider explorer: move any digit along any class axis in a model's latent space, live (ipywidgets).
 
+Besides the axes from one digit class to another, three style axes move a digit from thin to thick
+strokes, from upright to leaning, and from narrow to wide (``gmtutor.tools.imagination.attribute_axis``:
+the thickest quarter's mean code minus the thinnest's, and so on).
+
 The seed experiment of the course is a test 7 moved along the axis from 6 to 0: the start image and
 the axis are chosen separately. Speed comes from doing little per slider move: codes, centroids and
 the axis are cached when the model or digits change; a move decodes one code, writes PNG bytes into
@@ -24,6 +28,9 @@ from gmtutor.tools.evaluate import DigitClassifier, digit_classifier
 from gmtutor.tools.latent import class_centroids, encode_all, interpolation_vector
 
 START_KINDS = ("test digit", "centroid")
+PAIR_AXIS = "digit b → a"
+ATTRIBUTE_AXES = {"thin → thick": "thickness", "upright → leaning": "slant", "narrow → wide": "width"}
+ATTRIBUTE_DIGITS_PER_CLASS = 100  # training digits measured for an attribute axis (about 2 s, once)
 TEXT_FALLBACK = (
     "Interpolation explorer (live sliders: they need a running kernel). A picture of its first state follows."
 )
@@ -43,9 +50,10 @@ class InterpolationExplorer:
     slide alpha.
 
     The picture shows ``decode(z + alpha * v(b -> a))`` with ``v(b -> a) = c_a - c_b``, where ``z`` is the
-    start image's code; the bars show a digit classifier's probabilities for the picture (green: a,
-    blue: b, orange: the start's own digit). The defaults are the seed experiment: a test 7 moved
-    along 6 -> 0. Display it as the last expression of a cell.
+    start image's code (or ``z + alpha * v`` along a style axis ``v``, thin to thick say); the bars show a
+    digit classifier's probabilities for the picture (green: a, blue: b, orange: the start's own digit).
+    The defaults are the seed experiment: a test 7 moved along 6 -> 0. Display it as the last expression
+    of a cell.
     """
 
     def __init__(
@@ -73,6 +81,8 @@ class InterpolationExplorer:
         self._start = torch.zeros(1)
         self._axis = torch.zeros(1)
         self._start_image = torch.zeros(1, 1, 28, 28)
+        self._attribute_values: dict[str, np.ndarray] = {}
+        self._attribute_axes: dict[tuple[str, str], torch.Tensor] = {}
 
         self.model = widgets.Dropdown(options=list(self.models), description="model")
         self.source = widgets.ToggleButtons(options=list(START_KINDS), description="start")
@@ -80,7 +90,8 @@ class InterpolationExplorer:
         self.index = widgets.IntSlider(
             value=0, min=0, max=max(0, self._count_of(start_digit) - 1), description="test #"
         )
-        self.from_digit = widgets.Dropdown(options=digits, value=axis[0], description="axis from b")
+        self.axis_kind = widgets.Dropdown(options=[PAIR_AXIS, *ATTRIBUTE_AXES], description="axis")
+        self.from_digit = widgets.Dropdown(options=digits, value=axis[0], description="from b")
         self.to_digit = widgets.Dropdown(options=digits, value=axis[1], description="to a")
         self.alpha = widgets.FloatSlider(
             value=0.0, min=alpha_range[0], max=alpha_range[1], step=0.05, continuous_update=True, description="alpha"
@@ -93,14 +104,22 @@ class InterpolationExplorer:
         ]
         self.bar_labels = [widgets.Label(value="") for _ in digits]
 
-        for control in (self.model, self.source, self.start_digit, self.index, self.from_digit, self.to_digit):
+        for control in (
+            self.model,
+            self.source,
+            self.start_digit,
+            self.index,
+            self.axis_kind,
+            self.from_digit,
+            self.to_digit,
+        ):
             control.observe(self._on_setup_change, names="value")
         self.alpha.observe(self._on_alpha_change, names="value")
         self._prepare()
         self._redraw()
 
         start_controls = widgets.VBox([self.source, self.start_digit, self.index])
-        axis_controls = widgets.VBox([self.from_digit, self.to_digit, self.alpha])
+        axis_controls = widgets.VBox([self.axis_kind, self.from_digit, self.to_digit, self.alpha])
         controls = widgets.HBox([widgets.VBox([self.model, start_controls]), axis_controls])
         start = widgets.VBox([widgets.Label("start image"), self.start_picture])
         probabilities = widgets.VBox(
@@ -120,10 +139,30 @@ class InterpolationExplorer:
             self._test_codes[name] = encode_all(model, self.data.x_test)
         return self._centroids[name], self._test_codes[name]
 
+    def _attribute_axis(self, name: str, attribute: str) -> torch.Tensor:
+        from gmtutor.tools.imagination import attribute_axis
+        from gmtutor.tools.morphometry import measure
+
+        sample = self.data.per_class(train=ATTRIBUTE_DIGITS_PER_CLASS)
+        if attribute not in self._attribute_values:
+            self._attribute_values.update(measure(sample.x_train))
+        if (name, attribute) not in self._attribute_axes:
+            axis = attribute_axis(self.models[name], sample.x_train, self._attribute_values[attribute])
+            self._attribute_axes[name, attribute] = axis
+        return self._attribute_axes[name, attribute]
+
+    def _on_pair_axis(self) -> bool:
+        return self.axis_kind.value == PAIR_AXIS
+
     def _prepare(self) -> None:
         centroids, test_codes = self._codes(self.model.value)
         start, b, a = self.start_digit.value, self.from_digit.value, self.to_digit.value
-        self._axis = interpolation_vector(centroids, a=a, b=b)
+        pair = self._on_pair_axis()
+        self.from_digit.disabled = self.to_digit.disabled = not pair
+        if pair:
+            self._axis = interpolation_vector(centroids, a=a, b=b)
+        else:
+            self._axis = self._attribute_axis(self.model.value, ATTRIBUTE_AXES[self.axis_kind.value])
         self.index.disabled = self.source.value != "test digit"
         if self.source.value == "test digit":
             positions = torch.nonzero(self.data.y_test == start).flatten()
@@ -136,6 +175,9 @@ class InterpolationExplorer:
             self._start_image = self._decode(self._start)
         self.start_picture.value = png_bytes(self._start_image, self.size // 2)
         for digit, bar in enumerate(self.bars):
+            if not pair:
+                bar.bar_style = "warning" if digit == start else ""
+                continue
             bar.bar_style = "success" if digit == a else "info" if digit == b else "warning" if digit == start else ""
 
     @torch.no_grad()
@@ -171,7 +213,7 @@ class InterpolationExplorer:
         start = f"test {self.start_digit.value} #{self.index.value}"
         if self.source.value == "centroid":
             start = f"the centroid of the {self.start_digit.value}s"
-        axis = f"{self.from_digit.value} → {self.to_digit.value}"
+        axis = f"{self.from_digit.value} → {self.to_digit.value}" if self._on_pair_axis() else self.axis_kind.value
         return f"{self.model.value}: {start} moved along {axis}, alpha = {self.alpha.value:g}"
 
     def snapshot_png(self) -> bytes:
@@ -179,11 +221,14 @@ class InterpolationExplorer:
         from gmtutor.tools import plot
 
         probabilities = self.classifier.predict_proba(self.current_image())[0]
+        highlight = {self.start_digit.value: "start"}
+        if self._on_pair_axis():
+            highlight = {**highlight, self.from_digit.value: "from b", self.to_digit.value: "to a"}
         return plot.explorer_snapshot(
             self._start_image,
             self.current_image(),
             probabilities,
-            highlight={self.start_digit.value: "start", self.from_digit.value: "from b", self.to_digit.value: "to a"},
+            highlight=highlight,
             title=self.describe(),
         )
 
