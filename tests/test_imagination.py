@@ -85,6 +85,10 @@ def test_the_cnn_judge_learns_and_its_features_see_cross_fades_as_unreal(judge, 
     floor = frechet_distance(judge.embed(real_train), judge.embed(real_test))
     ghosts = frechet_distance(judge.embed(cross_fades), judge.embed(real_test))
     assert ghosts > 3 * floor
+    # On unit-length features precision sees the ghosts too (on raw features their weak activations hide them).
+    real_precision, _ = precision_recall(judge.embed(real_test), judge.embed(real_train), normalize=True)
+    ghost_precision, _ = precision_recall(judge.embed(real_test), judge.embed(cross_fades), normalize=True)
+    assert ghost_precision < real_precision - 0.2
 
 
 def test_jitter_moves_pixels_but_keeps_the_ink():

@@ -111,7 +111,7 @@ def imagination(
         for name, judge in judges.items()
     }
     generated, real = feature_judge.embed(moved.images), feature_judge.embed(data.x_test)
-    precision, recall = precision_recall(real, generated)
+    precision, recall = precision_recall(real, generated, normalize=True)
     scores = {"FD": frechet_distance(generated, real), "precision": precision, "recall": recall}
 
     labels = torch.as_tensor(data.y_test).cpu()
@@ -143,7 +143,7 @@ def attribute_axis(model: nn.Module, images: torch.Tensor, values: np.ndarray, f
 def real_digits_floor(data: MNIST, feature_judge: nn.Module) -> dict[str, float]:
     """Realism of real training digits against the real test digits: the best a model can hope for."""
     real, test = feature_judge.embed(data.x_train), feature_judge.embed(data.x_test)
-    precision, recall = precision_recall(test, real)
+    precision, recall = precision_recall(test, real, normalize=True)
     return {"FD": frechet_distance(real, test), "precision": precision, "recall": recall}
 
 

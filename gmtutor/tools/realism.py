@@ -13,12 +13,19 @@ Two measures, both computed on features (N, D) that a trained judge gives each i
   these balls (do they look real?), *recall* the fraction of real images inside the generated set's
   balls (is every kind of real digit produced?). A blurry or ghosted set loses precision; a collapsed one
   loses recall.
+
+Precision and recall are computed on unit-length features (``normalize=True`` in ``realism`` and
+wherever the course calls them). On raw ReLU features a ghosted or noisy image has weak activations,
+so it lands near the middle of the real digits' cloud, where the balls of the real points reach, and
+scores a precision as high as real digits do; on the unit sphere only its direction counts. The
+Frechet distance keeps the raw features, as FID does.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 
 def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
@@ -62,10 +69,17 @@ def _inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, ch
 
 
 def precision_recall(
-    real: torch.Tensor | np.ndarray, generated: torch.Tensor | np.ndarray, k: int = 3, chunk: int = 2000
+    real: torch.Tensor | np.ndarray,
+    generated: torch.Tensor | np.ndarray,
+    k: int = 3,
+    normalize: bool = False,
+    chunk: int = 2000,
 ) -> tuple[float, float]:
-    """Improved precision and recall (Kynkaanniemi et al. 2019) of ``generated`` against ``real`` features."""
+    """Improved precision and recall (Kynkaanniemi et al. 2019) of ``generated`` against ``real`` features,
+    with k-th-neighbour balls; ``normalize`` scales every feature vector to unit length first."""
     real, generated = (torch.as_tensor(np.asarray(f), dtype=torch.float32) for f in (real, generated))
+    if normalize:
+        real, generated = F.normalize(real, dim=1), F.normalize(generated, dim=1)
     if min(len(real), len(generated)) <= k:
         raise ValueError(f"need more than k={k} vectors in each set, got {len(real)} real and {len(generated)}")
     precision = _inside(generated, real, _kth_neighbour_radii(real, k, chunk), chunk).float().mean()
@@ -76,5 +90,5 @@ def precision_recall(
 def realism(judge: torch.nn.Module, images: torch.Tensor, real_images: torch.Tensor, k: int = 3) -> dict[str, float]:
     """``{"FD", "precision", "recall"}`` of ``images`` against ``real_images``, in ``judge``'s features."""
     generated, real = judge.embed(images), judge.embed(real_images)
-    precision, recall = precision_recall(real, generated, k=k)
+    precision, recall = precision_recall(real, generated, k=k, normalize=True)
     return {"FD": frechet_distance(generated, real), "precision": precision, "recall": recall}

@@ -33,7 +33,7 @@ from gmtutor.tools.realism import frechet_distance, precision_recall
 def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) -> dict[str, float]:
     """FD, precision and recall of ``samples`` against ``real`` digits, in ``judge``'s features."""
     generated, reference = judge.embed(samples), judge.embed(real)
-    precision, recall = precision_recall(reference, generated)
+    precision, recall = precision_recall(reference, generated, normalize=True)
     return {"sample FD": frechet_distance(generated, reference), "sample precision": precision, "sample recall": recall}
 
 
