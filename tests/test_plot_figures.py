@@ -125,3 +125,34 @@ def test_the_animation_shows_its_first_frame_on_a_page_without_scripts():
     source = re.search(r'src="data:image/png;base64,([^"]+)"', tag)
     assert source, tag[:80]
     assert Image.open(io.BytesIO(base64.b64decode(source.group(1)))).size[0] > 100  # a real picture, not a stub
+
+
+def test_imagination_map_puts_each_model_at_each_alpha_and_the_floor():
+    rows = [{"model": "real digits (floor)", "FD": 10.0}]
+    for model, fd in (("pixels", 180.0), ("VAE", 50.0)):
+        rows += [{"model": model, "alpha": a, "FD": fd / a, "CNN target rate": 0.3 * a} for a in (1.0, 1.5)]
+    fig = gm.plot.imagination_map(rows, title="map")
+    (ax,) = fig.axes
+    points = [line for line in ax.get_lines() if len(line.get_xdata()) == 1]
+    assert len(points) == 4 and {p.get_marker() for p in points} == {"o", "s"}
+    assert any(np.allclose(line.get_ydata(), [10.0, 10.0]) for line in ax.get_lines())  # the floor
+    assert "VAE" in texts(fig) and "α = 1.5" in texts(fig) and "real digits" in texts(fig)
+
+
+def test_attribute_sweeps_draw_a_value_panel_and_a_class_panel_per_attribute():
+    from gmtutor.tools.imagination import AttributeSweep
+
+    def sweep(slope):
+        alphas = [-1.0, 0.0, 1.0]
+        values = np.array([[2 + slope * a for a in alphas]] * 3)
+        return AttributeSweep(alphas, values, np.array([0.5, 0.9, 0.6]), torch.zeros(3, 3, 1, 28, 28))
+
+    sweeps = {
+        "VAE": {"thickness": sweep(1.0), "width": sweep(2.0)},
+        "pixels": {"thickness": sweep(0.5), "width": sweep(0.1)},
+    }
+    fig = gm.plot.attribute_sweeps(sweeps)
+    assert len(fig.axes) == 4
+    top_left = fig.axes[0]
+    assert np.allclose(top_left.get_lines()[0].get_ydata(), [1.0, 2.0, 3.0])
+    assert "thickness axis" in texts(fig) and "class kept (%)" in texts(fig) and "pixels" in texts(fig)

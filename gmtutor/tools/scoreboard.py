@@ -67,7 +67,7 @@ def likelihood(model: object, test_x: torch.Tensor, k: int = 100) -> dict[str, f
         return {
             "NLL bits/dim": float(nats_to_bits_per_dim(bound)),
             "NLL nats": bound,
-            "ELBO nats": elbo,
+            "-ELBO nats": elbo,
             "likelihood": f"bound (k={k})",
         }
     if hasattr(model, "log_prob") and hasattr(model, "means_"):  # Naive Bayes
@@ -122,23 +122,35 @@ def floor_row(data: MNIST, judge: nn.Module) -> dict[str, Any]:
     return {"model": "real training digits (floor)", **sample_quality(as_images(data.x_train), data.x_test, judge)}
 
 
-def format_scoreboard(rows: list[dict[str, Any]]) -> str:
-    """The rows as a Markdown table, with a dash where a family has no value."""
-    columns = [
+PARTS = {
+    "likelihood and samples": [
         "model",
         "likelihood",
         "NLL nats",
         "NLL bits/dim",
-        "ELBO nats",
+        "-ELBO nats",
         "sample FD",
         "sample precision",
         "sample recall",
+    ],
+    "imagination and cost": [
+        "model",
         "imagination target rate",
         "imagination FD",
         "style kept",
         "parameters",
         "training s",
-    ]
+    ],
+}
+
+
+def format_scoreboard(rows: list[dict[str, Any]], part: str | None = None) -> str:
+    """The rows as a Markdown table, with a dash where a family has no value; ``part`` (a key of ``PARTS``)
+    keeps a projector-sized slice of the columns."""
+    if part is not None and part not in PARTS:
+        raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
+    columns = PARTS[part] if part else list(dict.fromkeys(c for columns in PARTS.values() for c in columns))
+    rows = [row for row in rows if part is None or any(c in row for c in columns[1:])]
 
     def cell(column: str, value: Any) -> str:
         if value is None or (isinstance(value, float) and np.isnan(value)):

@@ -18,24 +18,22 @@ ATTRIBUTE_UNITS = {
 
 def imagination_map(rows: Sequence[dict], rate: str = "CNN target rate", title: str | None = None) -> plt.Figure:
     """Each model at each alpha as a point: the judge's target rate (x) against the Frechet distance to real
-    digits (y, lower is more real), with the real-digit floor as a line. Good imagination sits bottom right."""
+    digits (y, lower is more real), with the real-digit floor as a line. Good imagination sits bottom right.
+    Colour is the model, marker shape the alpha."""
+    from matplotlib.lines import Line2D
+
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     floor = next((row for row in rows if "alpha" not in row), None)
     models = list(dict.fromkeys(row["model"] for row in rows if "alpha" in row))
+    alphas = sorted({row["alpha"] for row in rows if "alpha" in row})
+    shapes = dict(zip(alphas, "osD^v", strict=False))
     colours = plt.get_cmap("tab10")
     for index, model in enumerate(models):
         mine = sorted((row for row in rows if row["model"] == model and "alpha" in row), key=lambda r: r["alpha"])
         xs, ys = [row[rate] * 100 for row in mine], [row["FD"] for row in mine]
-        ax.plot(xs, ys, "-o", color=colours(index), label=model, markersize=7)
+        ax.plot(xs, ys, "-", color=colours(index), linewidth=1.5)
         for row, x, y in zip(mine, xs, ys, strict=True):
-            ax.annotate(
-                f"α {row['alpha']:g}",
-                (x, y),
-                xytext=(6, 4),
-                textcoords="offset points",
-                fontsize=SMALL,
-                color=colours(index),
-            )
+            ax.plot(x, y, shapes[row["alpha"]], color=colours(index), markersize=8)
     if floor is not None:
         ax.axhline(floor["FD"], color="0.4", linestyle="--", linewidth=1)
         ax.annotate(
@@ -47,10 +45,12 @@ def imagination_map(rows: Sequence[dict], rate: str = "CNN target rate", title: 
             fontsize=SMALL,
             color="0.3",
         )
+    handles = [Line2D([], [], color=colours(i), linewidth=3, label=model) for i, model in enumerate(models)]
+    handles += [Line2D([], [], color="0.3", marker=shapes[a], linestyle="", label=f"α = {a:g}") for a in alphas]
     ax.set_xlabel(f"moved digits labelled as the target (%, {rate.replace(' target rate', '')} judge)")
     ax.set_ylabel("Fréchet distance to real digits\n(lower looks more real)")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     if title:
         ax.set_title(title)
     fig.tight_layout()
