@@ -60,7 +60,7 @@ def likelihood(model: object, test_x: torch.Tensor, k: int = 100) -> dict[str, f
                 .mean()
                 .item()
             )
-        return {"NLL bits/dim": bits, "NLL nats": bits * 784 * np.log(2.0), "likelihood": "exact"}
+        return {"NLL bits/dim": bits, "NLL nats": bits * 784 * np.log(2.0), "likelihood": "exact density"}
     if hasattr(model, "posterior"):  # a VAE
         elbo = vae_nll(model, test_x, k=1).mean().item()
         bound = vae_nll(model, test_x, k=k).mean().item()
@@ -72,7 +72,7 @@ def likelihood(model: object, test_x: torch.Tensor, k: int = 100) -> dict[str, f
         }
     if hasattr(model, "log_prob") and hasattr(model, "means_"):  # Naive Bayes
         nats = float(naive_bayes_nll(model, test_x).mean())
-        return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, "likelihood": "exact"}
+        return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, "likelihood": "exact density"}
     return {"likelihood": "none"}
 
 
