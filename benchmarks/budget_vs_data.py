@@ -23,19 +23,19 @@ import os
 import time
 
 import torch
-from common import SHARED_MNIST
+from common import SHARED_MNIST, real_test_set
 
 import gmtutor as gm
-from gmtutor.core.data import MNIST_FILES, read_idx_file
 
 HELD_OUT, SMALL, LARGE = 2000, 4000, 8000
 
 
 def real_digits() -> tuple[torch.Tensor, torch.Tensor]:
     """The 10,000 real MNIST test digits and labels, in a fixed random order."""
-    images, labels = (SHARED_MNIST / f"{spec.name}.gz" for spec in MNIST_FILES[2:])
-    x = torch.from_numpy(read_idx_file(images, "images").copy())
-    y = torch.from_numpy(read_idx_file(labels, "labels").astype("int64"))
+    found = real_test_set()
+    if found is None:
+        raise SystemExit(f"this benchmark needs the real MNIST test files in {SHARED_MNIST}")
+    x, y = found
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))
     return x[order], y[order]
 

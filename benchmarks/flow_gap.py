@@ -25,11 +25,10 @@ import time
 
 os.environ["GMTUTOR_QUICK"] = "0"
 
-import torch  # noqa: E402
-from common import SHARED_MNIST  # noqa: E402
+from common import real_test_set  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
-from gmtutor.core.data import MNIST_FILES, read_idx_file  # noqa: E402
+from gmtutor.tools.likelihood import flow_bits_per_dim  # noqa: E402
 
 BASE = gm.recipe("flow")
 VARIANTS = {
@@ -42,24 +41,13 @@ VARIANTS = {
 }
 
 
-@torch.no_grad()
-def bits_per_dim(flow: gm.RealNVP, images: torch.Tensor, dequantize: bool = True) -> float:
-    torch.manual_seed(0)
-    parts = [flow.bits_per_dim(gm.as_images(images[i : i + 500]), dequantize) for i in range(0, len(images), 500)]
-    return torch.cat(parts).mean().item()
-
-
-def real_test_images() -> torch.Tensor | None:
-    path = SHARED_MNIST / f"{MNIST_FILES[2].name}.gz"
-    return torch.from_numpy(read_idx_file(path, "images").copy()) if path.exists() else None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     args = parser.parse_args()
     data = gm.load_mnist()
-    real = real_test_images()
+    found = real_test_set()
+    real = found[0] if found is not None else None
     print(f"{data.describe()}; recipe: {BASE}")
     print(f"{'variant':<18} {'weights':>9} {'train s':>8} {'train bpd':>10} {'test bpd':>9} {'real test bpd':>14}")
     for name in args.variants:
@@ -79,16 +67,16 @@ def main() -> None:
             **BASE.fit_options,
         )
         seconds = time.perf_counter() - start
-        real_bpd = f"{bits_per_dim(flow, real):14.3f}" if real is not None else f"{'–':>14}"
+        real_bpd = f"{flow_bits_per_dim(flow, real):14.3f}" if real is not None else f"{'–':>14}"
         weights = sum(p.numel() for p in flow.parameters())
         print(
-            f"{name:<18} {weights:9,} {seconds:8.0f} {bits_per_dim(flow, data.x_train[:1000]):10.3f} "
-            f"{bits_per_dim(flow, data.x_test):9.3f} {real_bpd}",
+            f"{name:<18} {weights:9,} {seconds:8.0f} {flow_bits_per_dim(flow, data.x_train[:1000]):10.3f} "
+            f"{flow_bits_per_dim(flow, data.x_test):9.3f} {real_bpd}",
             flush=True,
         )
         if name == "recipe":
             print(
-                f"{'':<18} without dequantisation noise: {bits_per_dim(flow, data.x_test, dequantize=False):.3f} "
+                f"{'':<18} without dequantisation noise: {flow_bits_per_dim(flow, data.x_test, dequantize=False):.3f} "
                 "test bits/dim"
             )
 

@@ -24,25 +24,14 @@ import time
 
 os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the shell says
 
-import torch  # noqa: E402
-from common import SHARED_MNIST  # noqa: E402
+from common import real_test_set  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
-from gmtutor.core.data import MNIST_FILES, read_idx_file  # noqa: E402
 from gmtutor.tools.evaluate import decoded_centroid_accuracy, digit_classifier  # noqa: E402
 from gmtutor.tools.imagination import format_table, imagination_table  # noqa: E402
 from gmtutor.tools.latent import PixelSpace  # noqa: E402
 
 MODELS = ["vae-2d", "vae-20d", "bigan", "flow"]
-
-
-def real_test_set() -> tuple[torch.Tensor, torch.Tensor] | None:
-    """The real MNIST test set from ../shared/mnist, when it is there."""
-    images, labels = (SHARED_MNIST / f"{spec.name}.gz" for spec in MNIST_FILES[2:])
-    if not images.exists():
-        return None
-    x = torch.from_numpy(read_idx_file(images, "images").copy())
-    return x, torch.from_numpy(read_idx_file(labels, "labels").astype("int64"))
 
 
 def main() -> None:
@@ -55,9 +44,9 @@ def main() -> None:
     judge = gm.zoo.get("judge", trained_on, progress=False)
     judges = {"LR": digit_classifier(data), "CNN": judge}
     print(data.describe())
+    real = real_test_set()
     for name, classifier in judges.items():
         line = f"{name} judge: {classifier.accuracy(data.x_test, data.y_test):.1%} on the test digits"
-        real = real_test_set()
         if real is not None:
             line += f", {classifier.accuracy(*real):.1%} on the real MNIST test set"
         print(line)

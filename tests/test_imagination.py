@@ -128,3 +128,17 @@ def test_a_thickness_axis_in_pixel_space_adds_ink(data):
     assert axis.sum() > 0  # the thick quarter carries more ink than the thin quarter
     with pytest.raises(ValueError, match="fraction"):
         attribute_axis(PixelSpace(), digits, thickness, fraction=0.7)
+
+
+def test_axis_transfer_rates_count_each_ordered_pair_from_the_moved_digits(data):
+    from gmtutor.tools.evaluate import axis_transfer_rates, digit_classifier
+    from gmtutor.tools.latent import class_centroids
+
+    evaluation = data.per_class(train=100, test=10)
+    judge = digit_classifier(evaluation)
+    rates = axis_transfer_rates(PixelSpace(), evaluation, judge, alpha=1.0)
+    assert rates.shape == (10, 10) and rates.diagonal().isnan().all()
+    means = class_centroids(PixelSpace(), evaluation.x_train, evaluation.y_train)
+    sixes = gm.as_images(evaluation.x_test[evaluation.y_test == 6]).reshape(-1, 784)
+    moved = (sixes + means[0] - means[6]).clamp(0, 1)  # pixel space: the 6s plus the 0s' minus the 6s' mean
+    assert rates[6, 0].item() == pytest.approx((judge.predict(moved) == 0).float().mean().item())

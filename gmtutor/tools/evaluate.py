@@ -116,19 +116,14 @@ def axis_transfer_rates(model: nn.Module, data: MNIST, classifier: DigitClassifi
     the b -> a interpolation vector (centroids from the training set), decode, and classify. Entry
     [b, a] of the returned 10 x 10 matrix is the fraction labelled a (the diagonal is NaN).
     """
-    from gmtutor.tools.latent import class_centroids, encode_all
+    from gmtutor.tools.imagination import move_to_every_class
 
-    centroids = class_centroids(model, data.x_train, data.y_train)
-    codes = encode_all(model, data.x_test)
-    rates = torch.full((N_CLASSES, N_CLASSES), float("nan"))
-    for b in range(N_CLASSES):
-        source = codes[data.y_test == b]
-        targets = [a for a in range(N_CLASSES) if a != b]
-        moved = torch.cat([source + alpha * (centroids[a] - centroids[b]) for a in targets])
-        predicted = classifier.predict(decode_all(model, moved)).reshape(len(targets), len(source))
-        for row, a in enumerate(targets):
-            rates[b, a] = (predicted[row] == a).float().mean()
-    return rates
+    moved = move_to_every_class(model, data, alpha)
+    hits = (classifier.predict(moved.images) == moved.target_class).float()
+    pair = moved.source_class * N_CLASSES + moved.target_class
+    counts = torch.bincount(pair, minlength=N_CLASSES**2).float()
+    rates = torch.bincount(pair, weights=hits, minlength=N_CLASSES**2) / counts
+    return rates.reshape(N_CLASSES, N_CLASSES)  # pairs that never occur (the diagonal) are 0 / 0 = NaN
 
 
 def decoded_centroid_accuracy(model: nn.Module, data: MNIST, classifier: DigitClassifier) -> float:

@@ -27,7 +27,7 @@ from torch import nn
 from gmtutor.core.data import MNIST, as_images
 from gmtutor.tools.latent import class_centroids, decode_all, encode_all
 from gmtutor.tools.morphometry import MEASURES, measure
-from gmtutor.tools.realism import frechet_distance, precision_recall
+from gmtutor.tools.realism import scores
 
 N_CLASSES = 10
 
@@ -98,33 +98,39 @@ def imagination(
     feature_judge: nn.Module,
     alpha: float,
     style_digits_per_class: int = 20,
+    real_features: torch.Tensor | None = None,
 ) -> Imagination:
     """Move ``data``'s test digits towards every other class at ``alpha`` and score them.
 
     ``judges`` maps a name to a classifier with ``predict(images)``; ``feature_judge`` (a ``DigitCNN``)
     gives the features for realism, against ``data``'s real test digits. Style is measured on the first
     ``style_digits_per_class`` test digits of each class (all their moves), as measuring is slow.
+    ``real_features`` (``feature_judge.embed(data.x_test)``) saves embedding the test digits again when
+    many models are scored.
     """
     moved = move_to_every_class(model, data, alpha)
     target_rate = {
         f"{name} target rate": float((judge.predict(moved.images) == moved.target_class).float().mean())
         for name, judge in judges.items()
     }
-    generated, real = feature_judge.embed(moved.images), feature_judge.embed(data.x_test)
-    precision, recall = precision_recall(real, generated, normalize=True)
-    scores = {"FD": frechet_distance(generated, real), "precision": precision, "recall": recall}
+    real = real_features if real_features is not None else feature_judge.embed(data.x_test)
+    realism = scores(feature_judge.embed(moved.images), real)
 
     labels = torch.as_tensor(data.y_test).cpu()
     rank_in_class = torch.zeros(len(labels), dtype=torch.long)
     for digit in range(N_CLASSES):
         members = torch.nonzero(labels == digit).flatten()
         rank_in_class[members] = torch.arange(len(members))
-    chosen = rank_in_class[moved.source_index] < style_digits_per_class
-    source_values = measure(as_images(data.x_test[moved.source_index[chosen]]))
+    sources = torch.nonzero(rank_in_class < style_digits_per_class).flatten()
+    row_of = torch.full((len(labels),), -1, dtype=torch.long)
+    row_of[sources] = torch.arange(len(sources))
+    per_source = measure(as_images(data.x_test[sources]))  # each source digit measured once, not once per move
+    chosen = row_of[moved.source_index] >= 0
+    rows = row_of[moved.source_index[chosen]].numpy()
     moved_values = measure(moved.images[chosen])
     groups = (moved.source_class[chosen] * N_CLASSES + moved.target_class[chosen]).numpy()
-    style = {name: style_kept(source_values[name], moved_values[name], groups) for name in MEASURES}
-    return Imagination(alpha, target_rate, scores, style)
+    style = {name: style_kept(per_source[name][rows], moved_values[name], groups) for name in MEASURES}
+    return Imagination(alpha, target_rate, realism, style)
 
 
 def attribute_axis(model: nn.Module, images: torch.Tensor, values: np.ndarray, fraction: float = 0.25) -> torch.Tensor:
@@ -142,9 +148,7 @@ def attribute_axis(model: nn.Module, images: torch.Tensor, values: np.ndarray, f
 
 def real_digits_floor(data: MNIST, feature_judge: nn.Module) -> dict[str, float]:
     """Realism of real training digits against the real test digits: the best a model can hope for."""
-    real, test = feature_judge.embed(data.x_train), feature_judge.embed(data.x_test)
-    precision, recall = precision_recall(test, real, normalize=True)
-    return {"FD": frechet_distance(real, test), "precision": precision, "recall": recall}
+    return scores(feature_judge.embed(data.x_train), feature_judge.embed(data.x_test))
 
 
 def imagination_table(
@@ -159,11 +163,15 @@ def imagination_table(
     preceded by the real-digit floor (``real_digits_floor``)."""
     from gmtutor.core.progress import progress_bar
 
-    rows: list[dict[str, object]] = [{"model": "real digits (floor)", **real_digits_floor(data, feature_judge)}]
+    real = feature_judge.embed(data.x_test)
+    rows: list[dict[str, object]] = [
+        {"model": "real digits (floor)", **scores(feature_judge.embed(data.x_train), real)}
+    ]
     bar = progress_bar(len(models) * len(alphas), "imagination", enabled=progress)
     for name, model in models.items():
         for alpha in alphas:
-            rows.append({"model": name, **imagination(model, data, judges, feature_judge, alpha).row()})
+            result = imagination(model, data, judges, feature_judge, alpha, real_features=real)
+            rows.append({"model": name, **result.row()})
             bar.update(1)
     bar.close()
     return rows

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from gmtutor.core.data import PIXELS, as_images
+from gmtutor.core.runtime import module_device
 
 LOG_256 = math.log(256.0)
 
@@ -57,6 +58,20 @@ def continuous_bernoulli_log_prob(u: torch.Tensor, logits: torch.Tensor) -> torc
 
 
 @torch.no_grad()
+def flow_bits_per_dim(
+    flow: torch.nn.Module, images: torch.Tensor, dequantize: bool = True, batch_size: int = 500, seed: int = 0
+) -> float:
+    """Mean bits/dim of ``images`` under a flow (``RealNVP.bits_per_dim``), in batches, with seeded noise."""
+    torch.manual_seed(seed)
+    device = module_device(flow)
+    parts = [
+        flow.bits_per_dim(as_images(images[i : i + batch_size]).to(device), dequantize).cpu()
+        for i in range(0, len(images), batch_size)
+    ]
+    return torch.cat(parts).mean().item()
+
+
+@torch.no_grad()
 def vae_nll(
     vae: torch.nn.Module, images: torch.Tensor, k: int = 100, batch_size: int = 100, seed: int = 0
 ) -> torch.Tensor:
@@ -65,7 +80,7 @@ def vae_nll(
     if k < 1:
         raise ValueError(f"k counts importance samples and must be at least 1, got {k}")
     generator = torch.Generator().manual_seed(seed)
-    device = next(vae.parameters()).device
+    device = module_device(vae)
     was_training = vae.training
     vae.eval()
     bounds = []

@@ -14,8 +14,8 @@ Two measures, both computed on features (N, D) that a trained judge gives each i
   balls (is every kind of real digit produced?). A blurry or ghosted set loses precision; a collapsed one
   loses recall.
 
-Precision and recall are computed on unit-length features (``normalize=True`` in ``realism`` and
-wherever the course calls them). On raw ReLU features a ghosted or noisy image has weak activations,
+Precision and recall are computed on unit-length features (``normalize=True``, as ``scores`` does for
+the course). On raw ReLU features a ghosted or noisy image has weak activations,
 so it lands near the middle of the real digits' cloud, where the balls of the real points reach, and
 scores a precision as high as real digits do; on the unit sphere only its direction counts. The
 Frechet distance keeps the raw features, as FID does.
@@ -87,8 +87,8 @@ def precision_recall(
     return float(precision), float(recall)
 
 
-def realism(judge: torch.nn.Module, images: torch.Tensor, real_images: torch.Tensor, k: int = 3) -> dict[str, float]:
-    """``{"FD", "precision", "recall"}`` of ``images`` against ``real_images``, in ``judge``'s features."""
-    generated, real = judge.embed(images), judge.embed(real_images)
+def scores(generated: torch.Tensor, real: torch.Tensor, k: int = 3) -> dict[str, float]:
+    """``{"FD", "precision", "recall"}`` of ``generated`` against ``real`` feature vectors (a judge's ``embed``):
+    the Frechet distance on the raw features, precision and recall on unit-length ones."""
     precision, recall = precision_recall(real, generated, k=k, normalize=True)
     return {"FD": frechet_distance(generated, real), "precision": precision, "recall": recall}

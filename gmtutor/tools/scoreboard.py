@@ -23,18 +23,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from gmtutor.core.data import MNIST, as_images
+from gmtutor.core.data import MNIST, PIXELS, as_images
 from gmtutor.tools.imagination import imagination
 from gmtutor.tools.latent import PixelSpace
-from gmtutor.tools.likelihood import naive_bayes_nll, nats_to_bits_per_dim, vae_nll
-from gmtutor.tools.realism import frechet_distance, precision_recall
+from gmtutor.tools.likelihood import flow_bits_per_dim, naive_bayes_nll, nats_to_bits_per_dim, vae_nll
+from gmtutor.tools.realism import scores
 
 
 def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) -> dict[str, float]:
     """FD, precision and recall of ``samples`` against ``real`` digits, in ``judge``'s features."""
-    generated, reference = judge.embed(samples), judge.embed(real)
-    precision, recall = precision_recall(reference, generated, normalize=True)
-    return {"sample FD": frechet_distance(generated, reference), "sample precision": precision, "sample recall": recall}
+    return {f"sample {k}": v for k, v in scores(judge.embed(samples), judge.embed(real)).items()}
 
 
 def naive_bayes_samples(nb: object, n: int, seed: int = 0) -> torch.Tensor:
@@ -47,20 +45,9 @@ def naive_bayes_samples(nb: object, n: int, seed: int = 0) -> torch.Tensor:
 
 def likelihood(model: object, test_x: torch.Tensor, k: int = 100) -> dict[str, float]:
     """The test digits' mean negative log-likelihood (nats, bits/dim) under ``model``; empty for a GAN."""
-    if hasattr(model, "bits_per_dim"):  # a flow: exact, dequantised like everything here
-        torch.manual_seed(0)
-        with torch.no_grad():
-            bits = (
-                torch.cat(
-                    [
-                        model.bits_per_dim(as_images(test_x[i : i + 500]).to(_device(model))).cpu()
-                        for i in range(0, len(test_x), 500)
-                    ]
-                )
-                .mean()
-                .item()
-            )
-        return {"NLL bits/dim": bits, "NLL nats": bits * 784 * np.log(2.0), "likelihood": "exact density"}
+    if hasattr(model, "bits_per_dim"):  # a flow: exact density, dequantised like everything here
+        bits = flow_bits_per_dim(model, test_x)
+        return {"NLL bits/dim": bits, "NLL nats": bits * PIXELS * np.log(2.0), "likelihood": "exact density"}
     if hasattr(model, "posterior"):  # a VAE
         elbo = vae_nll(model, test_x, k=1).mean().item()
         bound = vae_nll(model, test_x, k=k).mean().item()
@@ -74,11 +61,6 @@ def likelihood(model: object, test_x: torch.Tensor, k: int = 100) -> dict[str, f
         nats = float(naive_bayes_nll(model, test_x).mean())
         return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, "likelihood": "exact density"}
     return {"likelihood": "none"}
-
-
-def _device(model: nn.Module) -> torch.device:
-    first = next(model.parameters(), None)
-    return first.device if first is not None else torch.device("cpu")
 
 
 def score_model(
