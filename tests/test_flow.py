@@ -52,9 +52,10 @@ def test_point_flow_log_det_matches_the_brute_force_jacobian():
     assert logdet.abs().max() > 0.1  # a real test: the map is far from volume-preserving
 
 
-def test_real_nvp_log_prob_matches_the_brute_force_jacobian(digits):
+@pytest.mark.parametrize("full_resolution", [0, 2])
+def test_real_nvp_log_prob_matches_the_brute_force_jacobian(digits, full_resolution):
     """log p(x) = log N(f(y)) + log|det df/dy| - 784 log 256, with f everything from grey levels to codes."""
-    flow = _shake(gm.RealNVP(hidden=4, blocks=1, steps=2).double(), 0.05)
+    flow = _shake(gm.RealNVP(hidden=4, blocks=1, steps=2, full_resolution=full_resolution).double(), 0.05)
     x = digits[:1].double()
     y = (x * 255 + 0.5) / 256  # the noise-free grey levels that encode uses
 
@@ -73,9 +74,10 @@ def test_real_nvp_log_prob_matches_the_brute_force_jacobian(digits):
     assert flow_logdet.abs().min() > 1.0  # the couplings themselves change volume
 
 
-def test_real_nvp_is_exactly_invertible_in_float32(digits):
+@pytest.mark.parametrize("full_resolution", [0, 2])
+def test_real_nvp_is_exactly_invertible_in_float32(digits, full_resolution):
     torch.manual_seed(0)
-    flow = _shake(gm.RealNVP(hidden=16, blocks=1, steps=4), 0.05)
+    flow = _shake(gm.RealNVP(hidden=16, blocks=1, steps=4, full_resolution=full_resolution), 0.05)
     z = flow.encode(digits)
     assert z.shape == (len(digits), 784)
     u, _ = flow._logit(flow._unit_interval(digits, dequantize=False))
@@ -147,7 +149,9 @@ def test_flow_plugs_into_the_latent_tools(digits):
     assert (images[:, 1] - digits[:4]).abs().max() > 0.1
 
 
-@pytest.mark.parametrize("kwargs", [{"hidden": 0}, {"steps": 0}, {"blocks": -1}, {"alpha": 0.5}, {"alpha": -0.1}])
+@pytest.mark.parametrize(
+    "kwargs", [{"hidden": 0}, {"steps": 0}, {"blocks": -1}, {"full_resolution": -1}, {"alpha": 0.5}, {"alpha": -0.1}]
+)
 def test_bad_settings_are_refused_with_the_value(kwargs):
     with pytest.raises(ValueError, match=str(list(kwargs.values())[0])):
         gm.RealNVP(**kwargs)

@@ -133,41 +133,49 @@ class ConvCouplingNet(nn.Module):
 
 def _image_couplings(channels: int, side: int, steps: int, hidden: int, blocks: int) -> nn.ModuleList:
     """``steps`` couplings on (channels, side, side) tensors, masks in turn: checkerboard, channel-wise,
-    the other checkerboard, the other channel half, ..."""
-    masks = [
-        checkerboard_mask(side, side, 0).expand(1, channels, side, side),
-        channel_mask(channels, 0).expand(1, channels, side, side),
-        checkerboard_mask(side, side, 1).expand(1, channels, side, side),
-        channel_mask(channels, 1).expand(1, channels, side, side),
-    ]
-    chosen = [masks[i % 4].contiguous() for i in range(steps)]
+    the other checkerboard, the other channel half, ... (checkerboards only when there is one channel)."""
+    checkerboards = [checkerboard_mask(side, side, parity).expand(1, channels, side, side) for parity in (0, 1)]
+    if channels == 1:
+        masks = checkerboards
+    else:
+        halves = [channel_mask(channels, parity).expand(1, channels, side, side) for parity in (0, 1)]
+        masks = [checkerboards[0], halves[0], checkerboards[1], halves[1]]
+    chosen = [masks[i % len(masks)].contiguous() for i in range(steps)]
     return nn.ModuleList(AffineCoupling(mask, ConvCouplingNet(mask, hidden, blocks)) for mask in chosen)
 
 
 class RealNVP(LatentModel):
-    """A two-scale RealNVP for 28x28 digits, with a standard normal base distribution.
+    """A multi-scale RealNVP for 28x28 digits, with a standard normal base distribution.
 
     Data path (``encode``): pixels in [0, 1] -> 256 grey levels, dequantised with uniform noise in
-    training -> logit(alpha + (1 - 2 alpha) y) -> squeeze to 4x14x14 -> ``steps`` couplings ->
-    half the channels leave as latent code -> squeeze to 8x7x7 -> ``steps`` couplings -> the rest of
-    the code. ``decode`` runs it all backwards. Codes have 784 numbers, like the images.
+    training -> logit(alpha + (1 - 2 alpha) y) -> ``full_resolution`` checkerboard couplings on the
+    1x28x28 image -> squeeze to 4x14x14 -> ``steps`` couplings -> half the channels leave as latent
+    code -> squeeze to 8x7x7 -> ``steps`` couplings -> the rest of the code. ``decode`` runs it all
+    backwards. Codes have 784 numbers, like the images.
     """
 
-    def __init__(self, hidden: int = 32, blocks: int = 1, steps: int = 4, alpha: float = 0.05):
+    def __init__(
+        self, hidden: int = 32, blocks: int = 1, steps: int = 4, alpha: float = 0.001, full_resolution: int = 0
+    ):
         super().__init__()
-        if hidden < 1 or blocks < 0 or steps < 1:
-            raise ValueError(f"need hidden >= 1, blocks >= 0, steps >= 1; got {hidden}, {blocks}, {steps}")
+        if hidden < 1 or blocks < 0 or steps < 1 or full_resolution < 0:
+            raise ValueError(
+                f"need hidden >= 1, blocks >= 0, steps >= 1, full_resolution >= 0; "
+                f"got {hidden}, {blocks}, {steps}, {full_resolution}"
+            )
         if not 0.0 <= alpha < 0.5:
             raise ValueError(f"alpha must be in [0, 0.5), got {alpha}")
         self.alpha = float(alpha)
         self.latent_dim = PIXELS
+        self.full = _image_couplings(1, IMAGE_SIDE, full_resolution, hidden, blocks)
         self.fine = _image_couplings(4, IMAGE_SIDE // 2, steps, hidden, blocks)
         self.coarse = _image_couplings(8, IMAGE_SIDE // 4, steps, 2 * hidden, blocks)
 
     # --- the fixed pre-transform: grey levels -> (0, 1) -> logit space -------------------------------
     def _unit_interval(self, x: torch.Tensor, dequantize: bool) -> torch.Tensor:
         """Images in [0, 1] as y in (0, 1): (level + u) / 256, u uniform in training, 1/2 otherwise."""
-        levels = x.reshape(len(x), 1, IMAGE_SIDE, IMAGE_SIDE).float() * 255.0
+        images = x.reshape(len(x), 1, IMAGE_SIDE, IMAGE_SIDE)
+        levels = (images if images.is_floating_point() else images.float()) * 255.0  # float64 stays float64
         if dequantize:
             return (levels.round() + torch.rand_like(levels)) / 256.0
         return (levels + 0.5) / 256.0
@@ -183,8 +191,12 @@ class RealNVP(LatentModel):
     # --- the flow -------------------------------------------------------------------------------------
     def _flow(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Logit-space images (N, 1, 28, 28) -> codes (N, 784) and the flow's log |det|."""
-        h = squeeze(u)
+        h = u
         logdet = torch.zeros(len(u), device=u.device, dtype=u.dtype)
+        for layer in self.full:
+            h, step_logdet = layer(h)
+            logdet = logdet + step_logdet
+        h = squeeze(h)
         for layer in self.fine:
             h, step_logdet = layer(h)
             logdet = logdet + step_logdet
@@ -204,7 +216,10 @@ class RealNVP(LatentModel):
         h = torch.cat([early, unsqueeze(h)], dim=1)
         for layer in reversed(self.fine):
             h = layer.inverse(h)
-        return unsqueeze(h)
+        h = unsqueeze(h)
+        for layer in reversed(self.full):
+            h = layer.inverse(h)
+        return h
 
     # --- the public interface -------------------------------------------------------------------------
     def log_prob(self, x: torch.Tensor, dequantize: bool = True) -> torch.Tensor:
