@@ -7,6 +7,7 @@
     imagination  target rate against realism, digits moved along style axes
     two_d        two-dimensional toy data: decision regions, densities, flows on points
     classifiers  Naive Bayes versus logistic regression on digits
+    sequences    HMM versus CRF: tag transitions, tagging accuracy
 
 Importing it sets the style and, in a notebook kernel, stores figures as compact PNGs: 8-bit
 greyscale when a figure is grey (digit grids), a 256-colour palette otherwise. A notebook full of
@@ -34,6 +35,7 @@ from gmtutor.tools.plot.latent import (
     sweep_animation,
     transfer_matrix,
 )
+from gmtutor.tools.plot.sequences import tagging_curves, transition_matrix
 from gmtutor.tools.plot.style import PART_NAMES, SMALL, STYLE, compact_png, figure_png
 from gmtutor.tools.plot.training import (
     accuracy_bars,
@@ -80,8 +82,10 @@ __all__ = [
     "real_and_sampled_2d",
     "show_images",
     "sweep_animation",
+    "tagging_curves",
     "tile",
     "transfer_matrix",
+    "transition_matrix",
     "unseen_class_2d",
     "unseen_class_scores",
     "unseen_digit_aucs",
