@@ -17,7 +17,19 @@ from gmtutor.core.data import MNIST, DownloadError, MNISTFileError, as_images, d
 from gmtutor.core.recipes import RECIPES, recipe
 from gmtutor.core.runtime import cache_dir, device, environment_report, quick, seed_everything
 from gmtutor.core.train import History, OptimizerStep, SampleSnapshots, average_loss, fit
-from gmtutor.models import GAN, VAE, BiGAN, ConvVAE, GaussianNB, LatentModel, PointFlow, RealNVP, kl_divergence
+from gmtutor.models import (
+    GAN,
+    VAE,
+    WGANGP,
+    BiGAN,
+    ConvVAE,
+    GaussianNB,
+    InfoGAN,
+    LatentModel,
+    PointFlow,
+    RealNVP,
+    kl_divergence,
+)
 
 __version__ = "0.1.0"
 
@@ -53,6 +65,8 @@ __all__ = [
     "GAN",
     "BiGAN",
     "RealNVP",
+    "WGANGP",
+    "InfoGAN",
     "PointFlow",
     "CheckpointError",
     "LatentModel",

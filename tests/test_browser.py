@@ -197,7 +197,7 @@ def test_every_notebook_reads_as_a_web_page_without_scripts(tmp_path):
 
     exporter = HTMLExporter()
     pages = {}
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         stored = sum(
             1

@@ -110,6 +110,25 @@ RECIPES: dict[str, Recipe] = {
         batch_size=64,
         lr=2e-4,
     ),
+    # Five critic steps of 64 images for each generator step: a batch of 320 is cut into five slices.
+    "wgan-gp": Recipe(
+        "wgan-gp",
+        "WGANGP",
+        {"latent_dim": 64, "penalty": 10.0, "critic_steps": 5},
+        steps=subset_passes(30, 64),
+        batch_size=320,
+        lr=1e-4,
+        log_every=subset_passes(3, 64),
+    ),
+    "infogan": Recipe(
+        "infogan",
+        "InfoGAN",
+        {"noise_dim": 62, "categories": 10, "continuous": 2},
+        steps=subset_passes(30, 64),
+        batch_size=64,
+        lr=2e-4,
+        log_every=subset_passes(3, 64),
+    ),
     "flow": Recipe(
         "flow",
         "RealNVP",

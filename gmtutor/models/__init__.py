@@ -5,8 +5,10 @@ from gmtutor.models.base import LatentModel
 from gmtutor.models.classifier import DigitCNN
 from gmtutor.models.flow import PointFlow, RealNVP
 from gmtutor.models.gan import GAN, BiGAN
+from gmtutor.models.infogan import InfoGAN
 from gmtutor.models.naive_bayes import GaussianNB
 from gmtutor.models.vae import VAE, ConvVAE, kl_divergence
+from gmtutor.models.wgan import WGANGP
 
 __all__ = [
     "GAN",
@@ -14,9 +16,11 @@ __all__ = [
     "ConvVAE",
     "DigitCNN",
     "GaussianNB",
+    "InfoGAN",
     "LatentModel",
     "PointFlow",
     "RealNVP",
     "VAE",
+    "WGANGP",
     "kl_divergence",
 ]

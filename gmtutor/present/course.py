@@ -37,7 +37,7 @@ def notebooks_dir() -> Path:
 def course_notebooks(folder: Path | None = None) -> list[Path]:
     """The numbered notebooks, in order."""
     folder = folder or notebooks_dir()
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(p for p in folder.glob("[0-9][0-9]*.ipynb"))  # 01b_... sorts after 01_...
 
 
 def _has_error(cell) -> bool:

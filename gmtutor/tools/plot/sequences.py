@@ -34,20 +34,11 @@ def tagging_curves(curve: object, title: str | None = None) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6.8, 4.2))
     markers = "osD^v"
     for i, (name, accuracy) in enumerate(curve.accuracy.items()):
-        ax.plot(curve.sizes, accuracy, marker=markers[i % len(markers)], ms=5, color=f"C{i}", label=name)
-        ax.annotate(
-            f"{accuracy[-1]:.1%}",
-            (curve.sizes[-1], accuracy[-1]),
-            xytext=(6, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=SMALL,
-            color=f"C{i}",
-        )
+        label = f"{name}: {accuracy[-1]:.1%} at {curve.sizes[-1]:,}"
+        ax.plot(curve.sizes, accuracy, marker=markers[i % len(markers)], ms=5, color=f"C{i}", label=label)
     ax.set_xscale("log")
     ax.set_xticks(curve.sizes, [f"{s:,}" for s in curve.sizes], fontsize=SMALL)
     ax.minorticks_off()
-    ax.set_xlim(right=curve.sizes[-1] * 1.6)
     ax.set_xlabel("training sentences (log scale)")
     ax.set_ylabel("test accuracy (share of words)")
     ax.grid(alpha=0.3)

@@ -1,0 +1,140 @@
+"""InfoGAN (Chen et al., 2016): a GAN whose code has named parts that the generator must keep readable.
+
+The generator's input is split in two: unstructured noise z, and a code c made of one categorical
+variable (``categories`` values, one-hot) and ``continuous`` variables uniform on [-1, 1]. A plain
+GAN is free to ignore c. InfoGAN adds a network Q, a second head on the discriminator's trunk, that
+reads G(z, c) and guesses c; G and Q together minimise
+
+    info_weight * ( cross-entropy(Q's guess of the category, c_cat)
+                    + continuous_weight * squared error(Q's guess of c_cont, c_cont) ),
+
+which maximises a lower bound on the mutual information I(c; G(z, c)): the images must show their
+code. Nothing says what the category should mean; on MNIST it tends to become the digit, learned
+without labels, and the continuous codes become styles such as slant and width. Q, applied to real
+digits, is then a classifier trained without a single label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gmtutor.core.data import PIXELS
+from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discriminator_net, generator_loss
+
+
+class InfoGAN(_Adversarial):
+    """G(z, c) = sigmoid(MLP([z, c])); D and Q share an MLP trunk over the image, with a real/fake head
+    and a code head. ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones."""
+
+    has_encoder = False
+
+    def __init__(
+        self,
+        noise_dim: int = 62,
+        categories: int = 10,
+        continuous: int = 2,
+        hidden: Sequence[int] = (256, 512),
+        d_hidden: Sequence[int] = (512, 256),
+        info_weight: float = 1.0,
+        continuous_weight: float = 0.1,
+        spectral_norm: bool = True,
+        label_smoothing: float = 0.1,
+    ):
+        super().__init__()
+        if noise_dim < 0 or categories < 2 or continuous < 0:
+            raise ValueError(
+                f"need noise_dim >= 0, categories >= 2, continuous >= 0; got {noise_dim}, {categories}, {continuous}"
+            )
+        if info_weight < 0 or continuous_weight < 0:
+            raise ValueError(
+                f"the weights must be >= 0, got info_weight={info_weight}, continuous_weight={continuous_weight}"
+            )
+        if not d_hidden:
+            raise ValueError("d_hidden needs at least one layer: D and Q share it")
+        self._init_generator(noise_dim + categories + continuous, hidden, "non-saturating")
+        self.noise_dim, self.categories, self.continuous = int(noise_dim), int(categories), int(continuous)
+        self.trunk = discriminator_net(PIXELS, d_hidden, spectral=spectral_norm, n_out=None)
+        self.real_head = nn.Linear(d_hidden[-1], 1)
+        self.code_head = nn.Linear(d_hidden[-1], categories + continuous)
+
+    # --- codes ----------------------------------------------------------------------------------------
+    def codes(
+        self, category: torch.Tensor, continuous: torch.Tensor, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Full generator inputs [z, one-hot(category), continuous] for chosen categories (N,) and continuous
+        values (N, continuous), with fresh noise z."""
+        noise = torch.randn(len(category), self.noise_dim, generator=generator).to(self._device())
+        one_hot = F.one_hot(category.long(), self.categories).float().to(noise.device)
+        return torch.cat([noise, one_hot, continuous.float().to(noise.device)], dim=1)
+
+    def prior(self, n: int, *, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
+        """[z ~ N(0, T^2 I), a uniformly drawn category (one-hot), c_cont ~ U(-1, 1)] for n samples."""
+        category = torch.randint(self.categories, (n,), generator=generator)
+        continuous = torch.rand(n, self.continuous, generator=generator) * 2 - 1
+        inputs = self.codes(category, continuous, generator=generator)
+        inputs[:, : self.noise_dim] *= temperature
+        return inputs
+
+    def _device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def split(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Generator inputs -> (noise, category index, continuous codes)."""
+        noise, one_hot, continuous = inputs.split([self.noise_dim, self.categories, self.continuous], dim=1)
+        return noise, one_hot.argmax(1), continuous
+
+    # --- the two heads --------------------------------------------------------------------------------
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.trunk(x.reshape(len(x), PIXELS) * 2.0 - 1.0)
+
+    def discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        """D's logit that each image is real."""
+        return self.real_head(self._features(x)).squeeze(1)
+
+    def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Q's guess of the code of images x: (category logits (N, categories), continuous means (N, continuous))."""
+        guess = self.code_head(self._features(x)).float()
+        return guess[:, : self.categories], guess[:, self.categories :]
+
+    def category(self, x: torch.Tensor) -> torch.Tensor:
+        """The category Q reads in each image: a cluster label learned without labels."""
+        return self.infer_codes(x)[0].argmax(1)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(
+            "InfoGAN has no encoder to the full code: Q reads only the structured part (see infer_codes)"
+        )
+
+    # --- training -------------------------------------------------------------------------------------
+    def discriminator_parameters(self) -> list[nn.Parameter]:
+        return [*self.trunk.parameters(), *self.real_head.parameters(), *self.code_head.parameters()]
+
+    def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
+        """[Adam for D and Q (trunk and both heads), Adam for G], both with betas (0.5, 0.999)."""
+        return [_adam(self.discriminator_parameters(), lr), _adam(self.generator.parameters(), lr)]
+
+    def information_loss(self, images: torch.Tensor, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Q's cross-entropy on the category and squared error on the continuous codes of ``images``,
+        generated from ``inputs``; ``info`` is their weighted sum."""
+        _, category, continuous = self.split(inputs)
+        logits, means = self.infer_codes(images)
+        cross_entropy = F.cross_entropy(logits, category)
+        squared = (means - continuous).pow(2).sum(1).mean() if self.continuous else means.sum() * 0.0
+        info = self.config["info_weight"] * (cross_entropy + self.config["continuous_weight"] * squared)
+        return {"info": info, "q_cross_entropy": cross_entropy, "q_squared_error": squared}
+
+    def _discriminator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        fake = made["fake"].detach()
+        real_logits, fake_logits = self.discriminate(x), self.discriminate(fake)
+        gan_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
+        info = self.information_loss(fake, made["z"])["info"]
+        return {"d_loss": gan_loss + info, "real_logits": real_logits, "fake_logits": fake_logits}
+
+    def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        g_loss = generator_loss(self.discriminate(made["fake"]))
+        parts = self.information_loss(made["fake"], made["z"])
+        return {"loss": g_loss + parts["info"], "g_loss": g_loss, **parts}

@@ -1,0 +1,66 @@
+"""InfoGAN's codes and Q, and the matched accuracy that scores clusters found without labels."""
+
+import numpy as np
+import pytest
+import torch
+
+import gmtutor as gm
+from gmtutor.tools.clusters import best_matching, matched_accuracy
+
+
+def test_matched_accuracy_ignores_what_the_clusters_are_called():
+    classes = np.array([0, 0, 1, 1, 2, 2, 2])
+    renamed = np.array([2, 2, 0, 0, 1, 1, 1])
+    assert matched_accuracy(classes, renamed) == 1.0
+    assert best_matching(classes, renamed) == {2: 0, 0: 1, 1: 2}
+    one_wrong = np.array([2, 2, 0, 0, 1, 1, 0])
+    assert matched_accuracy(classes, one_wrong) == pytest.approx(6 / 7)
+    assert matched_accuracy(classes, np.zeros(7, dtype=int)) == pytest.approx(3 / 7)  # one cluster: the largest class
+    with pytest.raises(ValueError, match="shape"):
+        matched_accuracy(classes, renamed[:3])
+
+
+def test_codes_put_the_chosen_category_and_styles_where_split_finds_them():
+    model = gm.InfoGAN(noise_dim=5, categories=4, continuous=2, hidden=(16,), d_hidden=(16,))
+    category, styles = torch.tensor([3, 0, 2]), torch.tensor([[0.5, -1.0], [0.0, 0.2], [1.0, 1.0]])
+    noise, found, continuous = model.split(model.codes(category, styles))
+    assert noise.shape == (3, 5) and torch.equal(found, category) and torch.equal(continuous, styles)
+    drawn = model.prior(2000, generator=torch.Generator().manual_seed(0))
+    _, categories, continuous = model.split(drawn)
+    assert torch.bincount(categories, minlength=4).min() > 400  # uniform over the 4 categories
+    assert continuous.min() >= -1 and continuous.max() <= 1 and continuous.std() > 0.5
+    assert model.sample(3).shape == (3, 1, 28, 28)
+
+
+def test_the_information_loss_is_the_weighted_sum_of_its_parts():
+    torch.manual_seed(0)
+    model = gm.InfoGAN(noise_dim=4, categories=3, continuous=1, hidden=(8,), d_hidden=(8,), continuous_weight=0.5)
+    inputs = model.prior(6)
+    parts = model.information_loss(model.decode(inputs), inputs)
+    assert parts["info"].item() == pytest.approx(
+        parts["q_cross_entropy"].item() + 0.5 * parts["q_squared_error"].item()
+    )
+
+
+def test_bad_settings_are_refused():
+    for kwargs, word in (
+        ({"categories": 1}, "categories"),
+        ({"info_weight": -1}, "info_weight"),
+        ({"d_hidden": ()}, "d_hidden"),
+    ):
+        with pytest.raises(ValueError, match=word):
+            gm.InfoGAN(**kwargs)
+
+
+def test_a_short_run_makes_the_code_readable():
+    """After a short run, Q reads the category of G's images far better than chance: the code shows."""
+    data = gm.load_mnist("embedded").subset(1000)
+    gm.seed_everything(0)
+    model = gm.InfoGAN(hidden=(128, 256), d_hidden=(256, 128))
+    history = gm.fit(model, data, steps=400, batch_size=64, lr=2e-4, progress=False, log_every=100, device="cpu")
+    assert history["q_cross_entropy"][-1] < 0.5 * history["q_cross_entropy"][0], history["q_cross_entropy"]
+    category = torch.arange(10).repeat(20)
+    with torch.no_grad():
+        images = model.decode(model.codes(category, torch.zeros(200, 2), generator=torch.Generator().manual_seed(1)))
+        read = model.category(images)
+    assert (read == category).float().mean() > 0.5
