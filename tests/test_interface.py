@@ -15,6 +15,8 @@ SMALL_MODELS = {
     "BiGAN": (lambda: gm.BiGAN(latent_dim=4, hidden=[8], e_hidden=[8], d_hidden=[8]), IMAGES),
     "RealNVP": (lambda: gm.RealNVP(hidden=4, blocks=0, steps=1), IMAGES),
     "PointFlow": (lambda: gm.PointFlow(dim=2, couplings=2, hidden=8), POINTS),
+    "WGANGP": (lambda: gm.WGANGP(latent_dim=4, hidden=[8], critic_hidden=[8]), IMAGES),
+    "InfoGAN": (lambda: gm.InfoGAN(noise_dim=2, categories=3, continuous=1, hidden=[8], d_hidden=[8]), IMAGES),
 }
 
 
@@ -48,8 +50,12 @@ def test_sample_takes_its_options_by_keyword_only(case):
     assert draws.shape == (3, *inputs.shape[1:]) and torch.equal(draws, again)
     with pytest.raises(TypeError):
         model.sample(3, torch.Generator().manual_seed(1))  # a generator by position would become something else
-    frozen = model.sample(3, temperature=0.0)
-    assert torch.allclose(frozen, frozen[:1].expand_as(frozen))  # temperature 0: every code is the prior's mean
+    if hasattr(model, "categories"):  # InfoGAN: a categorical code has no mean; temperature 0 zeroes the rest
+        noise, _, continuous = model.split(model.prior(3, temperature=0.0))
+        assert not noise.any() and not continuous.any()
+    else:
+        frozen = model.sample(3, temperature=0.0)
+        assert torch.allclose(frozen, frozen[:1].expand_as(frozen))  # temperature 0: every code is the prior's mean
     with pytest.raises(ValueError, match="temperature"):
         model.sample(3, temperature=-1.0)
 

@@ -72,9 +72,14 @@ class InfoGAN(_Adversarial):
         return torch.cat([noise, one_hot, continuous.float().to(noise.device)], dim=1)
 
     def prior(self, n: int, *, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
-        """[z ~ N(0, T^2 I), a uniformly drawn category (one-hot), c_cont ~ U(-1, 1)] for n samples."""
+        """[z ~ N(0, T^2 I), a uniformly drawn category (one-hot), c_cont ~ U(-T, T)] for n samples.
+
+        The temperature scales the noise and the continuous codes; the category, which has no mean, is
+        drawn at any temperature."""
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
         category = torch.randint(self.categories, (n,), generator=generator)
-        continuous = torch.rand(n, self.continuous, generator=generator) * 2 - 1
+        continuous = (torch.rand(n, self.continuous, generator=generator) * 2 - 1) * temperature
         inputs = self.codes(category, continuous, generator=generator)
         inputs[:, : self.noise_dim] *= temperature
         return inputs
