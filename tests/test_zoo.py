@@ -257,3 +257,23 @@ def test_two_processes_racing_on_one_recipe_train_it_once(cache, tmp_path):
     assert [racer.returncode for racer in racers] == [0, 0]
     assert log.read_text().count("trained") == 1  # one trained; the other waited and loaded it
     assert outputs[0] == outputs[1]  # both got the same, valid model
+
+
+def test_remember_computes_once_and_reads_back_while_the_key_matches(tmp_path, monkeypatch):
+    import numpy as np
+
+    monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def measure():
+        calls.append(1)
+        return {"FD": np.float64(12.5), "rows": [1, 2]}
+
+    first = gm.zoo.remember("board", measure, model={"recipe": "vae-2d"}, samples=1000)
+    again = gm.zoo.remember("board", measure, model={"recipe": "vae-2d"}, samples=1000)
+    assert first == again == {"FD": 12.5, "rows": [1, 2]} and len(calls) == 1
+    gm.zoo.remember("board", measure, model={"recipe": "vae-2d"}, samples=2000)  # another key: computed again
+    assert len(calls) == 2
+    for path in gm.zoo.results_dir().glob("board-*.json"):
+        path.write_text("not json")  # a broken file is recomputed and replaced
+    assert gm.zoo.remember("board", measure, model={"recipe": "vae-2d"}, samples=1000) == first and len(calls) == 3

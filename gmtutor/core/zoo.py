@@ -17,6 +17,7 @@ import json
 import platform
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from torch import nn
 
 from gmtutor.core import checkpoint
 from gmtutor.core.data import MNIST, load_mnist
+from gmtutor.core.files import write_atomically
 from gmtutor.core.recipes import Recipe, recipe
 from gmtutor.core.runtime import cache_dir, quick
 from gmtutor.core.train import History
@@ -223,3 +225,38 @@ def _remove_unless_locked(path: Path, files: list[Path]) -> int:
     except Timeout:
         return 0
     return len(files)
+
+
+def results_dir() -> Path:
+    """Where measurements computed from cached models are kept: ``<cache>/results``."""
+    return cache_dir() / "results"
+
+
+def _plain(value: Any) -> Any:
+    """NumPy and torch scalars as Python numbers, for JSON."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def remember(label: str, compute: Callable[[], Any], **key: Any) -> Any:
+    """``compute()``'s result, kept as JSON in ``results_dir()`` and given back while ``label`` and ``key`` match.
+
+    For measurements of cached models that take a while and never change (a scoreboard row, say): pass
+    what decides the result as ``key`` (each model's ``metadata["fingerprint"]``, the settings), and a
+    warm run reads the number instead of recomputing it. The result must be JSON: numbers, strings,
+    lists and dicts. Nothing is unpickled; an unreadable file is recomputed and replaced.
+    """
+    described = json.dumps(
+        {"cache_version": CACHE_VERSION, "label": label, "quick": quick(), **key}, sort_keys=True, default=_plain
+    )
+    digest = hashlib.sha256(described.encode()).hexdigest()[:12]
+    path = results_dir() / f"{label}-{digest}.json"
+    if path.exists():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))["value"]
+        except (ValueError, KeyError):
+            pass  # a broken or foreign file: compute again and replace it
+    value = compute()
+    payload = json.dumps({"key": json.loads(described), "value": value}, default=_plain, indent=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, payload.encode("utf-8"))
+    return json.loads(payload)["value"]
