@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gmtutor.core.data import PIXELS
+from gmtutor.core.runtime import module_device
 from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discriminator_net, generator_loss
 
 
@@ -67,7 +68,7 @@ class InfoGAN(_Adversarial):
     ) -> torch.Tensor:
         """Full generator inputs [z, one-hot(category), continuous] for chosen categories (N,) and continuous
         values (N, continuous), with fresh noise z."""
-        noise = torch.randn(len(category), self.noise_dim, generator=generator).to(self._device())
+        noise = torch.randn(len(category), self.noise_dim, generator=generator).to(module_device(self))
         one_hot = F.one_hot(category.long(), self.categories).float().to(noise.device)
         return torch.cat([noise, one_hot, continuous.float().to(noise.device)], dim=1)
 
@@ -83,9 +84,6 @@ class InfoGAN(_Adversarial):
         inputs = self.codes(category, continuous, generator=generator)
         inputs[:, : self.noise_dim] *= temperature
         return inputs
-
-    def _device(self) -> torch.device:
-        return next(self.parameters()).device
 
     def split(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Generator inputs -> (noise, category index, continuous codes)."""
