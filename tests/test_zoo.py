@@ -277,3 +277,11 @@ def test_remember_computes_once_and_reads_back_while_the_key_matches(tmp_path, m
     for path in gm.zoo.results_dir().glob("board-*.json"):
         path.write_text("not json")  # a broken file is recomputed and replaced
     assert gm.zoo.remember("board", measure, model={"recipe": "vae-2d"}, samples=1000) == first and len(calls) == 3
+
+
+def test_identity_is_a_cached_models_fingerprint_and_otherwise_its_class():
+    model = gm.VAE(latent_dim=2)
+    assert gm.zoo.identity(model) == "VAE"  # fitted in a notebook: the key needs its data too
+    model.metadata = {"fingerprint": {"recipe": "vae-2d", "quick": True}}
+    assert gm.zoo.identity(model) == {"recipe": "vae-2d", "quick": True}
+    assert gm.zoo.identity(gm.GaussianNB()) == "GaussianNB"

@@ -138,6 +138,15 @@ class MNIST:
             self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test], self.y_test[:n_test], self.source
         )
 
+    def digits(self, *classes: int) -> MNIST:
+        """Only the images of the digits in ``classes`` (``data.digits(6, 0)``), in their stored order."""
+        unknown = [c for c in classes if c not in range(10)]
+        if not classes or unknown:
+            raise ValueError(f"digits takes one or more of 0-9, got {classes}")
+        chosen = torch.tensor(classes)
+        train, test = torch.isin(self.y_train, chosen), torch.isin(self.y_test, chosen)
+        return MNIST(self.x_train[train], self.y_train[train], self.x_test[test], self.y_test[test], self.source)
+
     def per_class(self, train: int | None = None, test: int | None = None) -> MNIST:
         """At most ``train`` training and ``test`` test images of each digit (None: all), in their stored order.
 

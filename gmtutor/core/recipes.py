@@ -47,6 +47,7 @@ class Recipe:
     quick_steps: int = 20
     quick_train_images: int = 1000
     fit_options: dict[str, Any] = field(default_factory=dict)
+    digits: tuple[int, ...] | None = None  # train on these digits only (None: all ten)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "quick_steps", "quick_train_images"):
@@ -77,7 +78,10 @@ class Recipe:
         }
 
     def training_data(self, data: MNIST) -> MNIST:
-        """All of ``data`` in full mode; its first ``quick_train_images`` training images in quick mode."""
+        """All of ``data`` (of the recipe's ``digits``) in full mode; the first ``quick_train_images`` training
+        images of them in quick mode."""
+        if self.digits is not None:
+            data = data.digits(*self.digits)
         return data.subset(self.quick_train_images) if quick() else data
 
     def train(self, data: MNIST, progress: bool = True, on_log: LogCallback | None = None) -> tuple[nn.Module, History]:
@@ -89,9 +93,14 @@ class Recipe:
     def __str__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.config.items())
         passes = self.steps / batches_per_pass(SUBSET_TRAIN_IMAGES, self.batch_size)
+        over = "the 4,000-image subset"
+        if self.digits is not None:
+            images = SUBSET_TRAIN_IMAGES * len(self.digits) // 10
+            passes = self.steps / batches_per_pass(images, self.batch_size)
+            over = f"the subset's {images:,} images of digits {', '.join(map(str, self.digits))}"
         return (
             f"{self.name}: {self.model_class}({args}), {self.steps:,} steps of {self.batch_size} images "
-            f"({passes:g} passes over the 4,000-image subset; {self.quick_steps} steps in quick mode), "
+            f"({passes:g} passes over {over}; {self.quick_steps} steps in quick mode), "
             f"lr {self.lr}, seed {self.seed}"
         )
 

@@ -237,6 +237,15 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else str(value)
 
 
+def identity(model: object) -> Any:
+    """What makes ``model`` the model it is, for a ``remember`` key: a cached model's fingerprint, else its
+    class name (a model fitted in the notebook: then put the data it was fitted on in the key as well)."""
+    metadata = getattr(model, "metadata", None)
+    if isinstance(metadata, dict) and "fingerprint" in metadata:
+        return metadata["fingerprint"]
+    return type(model).__qualname__
+
+
 def remember(label: str, compute: Callable[[], Any], **key: Any) -> Any:
     """``compute()``'s result, kept as JSON in ``results_dir()`` and given back while ``label`` and ``key`` match.
 

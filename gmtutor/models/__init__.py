@@ -3,6 +3,7 @@ and the convolutional digit classifier that judges generated digits."""
 
 from gmtutor.models.base import LatentModel
 from gmtutor.models.classifier import DigitCNN
+from gmtutor.models.cyclegan import CycleGAN
 from gmtutor.models.flow import PointFlow, RealNVP
 from gmtutor.models.gan import GAN, BiGAN
 from gmtutor.models.infogan import InfoGAN
@@ -14,6 +15,7 @@ __all__ = [
     "GAN",
     "BiGAN",
     "ConvVAE",
+    "CycleGAN",
     "DigitCNN",
     "GaussianNB",
     "InfoGAN",

@@ -133,6 +133,29 @@ def imagination(
     return Imagination(alpha, target_rate, realism, style)
 
 
+def score_moves(
+    sources: torch.Tensor,
+    moved: torch.Tensor,
+    target_class: int,
+    judges: dict[str, object],
+    feature_judge: nn.Module,
+    real_target: torch.Tensor,
+) -> dict[str, float]:
+    """The three measures for one pair of classes: ``moved[i]`` was made from ``sources[i]`` (a latent move,
+    a cross-fade or a translation) and should be a ``target_class`` digit. Target rate by each judge;
+    realism against ``real_target`` (real digits of the target class); style kept over the pair."""
+    moved = as_images(moved)
+    target = torch.full((len(moved),), target_class)
+    row = {
+        f"{name} target rate": float((judge.predict(moved) == target).float().mean()) for name, judge in judges.items()
+    }
+    row.update(scores(feature_judge.embed(moved), feature_judge.embed(real_target)))
+    before, after = measure(as_images(sources)), measure(moved)
+    one_pair = np.zeros(len(moved))
+    row.update({f"{name} kept": style_kept(before[name], after[name], one_pair) for name in MEASURES})
+    return row
+
+
 def attribute_axis(model: nn.Module, images: torch.Tensor, values: np.ndarray, fraction: float = 0.25) -> torch.Tensor:
     """The mean code of the ``fraction`` of ``images`` with the highest ``values`` minus that of the lowest:
     adding it moves a digit from, say, thin to thick."""
