@@ -6,7 +6,8 @@ continuous-Bernoulli reading of its decoder), the Frechet distance and precision
 against the test digits in the CNN judge's features (the training digits give the floor), imagination at
 alpha 1, parameters and training seconds. Models come from the cache (trained with their full-mode
 recipes on first use); Naive Bayes is fitted here, and its imagination is the pixel baseline's (its class
-means are the pixel centroids).
+means are the pixel centroids). The CycleGAN enters with its own pair of digits, translated both ways
+(``translation_row``): it samples nothing from noise.
 
     python benchmarks/scoreboard.py [--k 100] [--samples 10000]
 """
@@ -21,9 +22,17 @@ os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the 
 
 import gmtutor as gm  # noqa: E402
 from gmtutor.tools.classifiers import pixels  # noqa: E402
-from gmtutor.tools.scoreboard import floor_row, format_scoreboard, score_model  # noqa: E402
+from gmtutor.tools.scoreboard import floor_row, format_scoreboard, score_model, translation_row  # noqa: E402
 
-FAMILIES = {"VAE 2-d": "vae-2d", "VAE 20-d": "vae-20d", "GAN": "gan", "BiGAN": "bigan", "RealNVP": "flow"}
+FAMILIES = {
+    "VAE 2-d": "vae-2d",
+    "VAE 20-d": "vae-20d",
+    "GAN": "gan",
+    "BiGAN": "bigan",
+    "WGAN-GP": "wgan-gp",
+    "InfoGAN": "infogan",
+    "RealNVP": "flow",
+}
 
 
 def main() -> None:
@@ -44,6 +53,8 @@ def main() -> None:
         model = gm.zoo.get(recipe, trained_on, progress=False)
         rows.append(score_model(name, model, data, judge, args.samples, args.k))
         print(f"scored {name} in {time.perf_counter() - start:.0f} s", flush=True)
+    cyclegan = gm.zoo.get("cyclegan", trained_on, progress=False)  # no samples from noise: its own pair only
+    rows.append(translation_row("CycleGAN (6 ↔ 0 only)", cyclegan, data, judge))
     print(format_scoreboard(rows))
 
 

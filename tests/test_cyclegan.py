@@ -62,3 +62,18 @@ def test_a_short_run_learns_to_translate_and_to_come_back(sixes_and_zeros):
     assert cycle[-1] < 0.5 * cycle[0], cycle  # F(G(a)) comes back to a
     assert distance_to_zeros() < 0.75 * before  # and G(a) looks more like the 0s on average
     assert set(history.keys()) >= {"g_loss", "g_adversarial", "cycle", "d_loss"}
+
+
+def test_a_translation_row_scores_the_pair_and_leaves_samples_blank():
+    from gmtutor.tools.scoreboard import format_scoreboard, translation_row
+
+    data = gm.load_mnist("embedded").per_class(test=20)
+    torch.manual_seed(0)
+    model = gm.CycleGAN(channels=4, blocks=1, critic_channels=(4, 8))
+    judge = gm.models.DigitCNN(features=16)
+    row = translation_row("CycleGAN (6 ↔ 0)", model, data, judge)
+    assert row["likelihood"] == "none" and "sample FD" not in row
+    assert 0 <= row["imagination target rate"] <= 1 and row["imagination FD"] > 0
+    assert row["parameters"] == sum(p.numel() for p in model.parameters())
+    table = format_scoreboard([row], part="likelihood and samples")
+    assert "| CycleGAN (6 ↔ 0) | none | – |" in table

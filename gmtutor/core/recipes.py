@@ -138,6 +138,16 @@ RECIPES: dict[str, Recipe] = {
         lr=2e-4,
         log_every=subset_passes(3, 64),
     ),
+    "cyclegan": Recipe(
+        "cyclegan",
+        "CycleGAN",
+        {"source": 6, "target": 0},
+        steps=1800,
+        batch_size=64,  # about 32 images of each digit per step
+        lr=2e-4,
+        log_every=180,
+        digits=(6, 0),
+    ),
     "flow": Recipe(
         "flow",
         "RealNVP",

@@ -12,7 +12,9 @@ Each model enters on the same terms (``score_model``):
   slant and width);
 - parameters and training seconds.
 
-Later families join by passing more models. ``benchmarks/scoreboard.py`` prints the table.
+A CycleGAN samples nothing from noise and moves only between its two digits: ``translation_row`` scores
+its translations in both directions on the same imagination measures (``score_moves``), and its row
+says which pair it covers. Later families join by passing more models. ``benchmarks/scoreboard.py`` prints the table.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import torch
 from torch import nn
 
 from gmtutor.core.data import MNIST, PIXELS, as_images
-from gmtutor.tools.imagination import imagination
+from gmtutor.tools.imagination import imagination, score_moves
 from gmtutor.tools.latent import PixelSpace
 from gmtutor.tools.likelihood import flow_bits_per_dim, naive_bayes_nll, nats_to_bits_per_dim, vae_nll
+from gmtutor.tools.morphometry import MEASURES
 from gmtutor.tools.realism import scores
 
 
@@ -99,6 +102,28 @@ def score_model(
     return row
 
 
+def translation_row(name: str, model: nn.Module, data: MNIST, judge: nn.Module) -> dict[str, Any]:
+    """A ``CycleGAN``'s row: no likelihood and no samples from noise; imagination is its own pair of digits,
+    translated both ways (test digits of each, scored against the real test digits of the other) and
+    averaged over the two directions."""
+    source, target = model.config["source"], model.config["target"]
+    both = []
+    for start, end, backward in ((source, target, False), (target, source, True)):
+        digits = data.x_test[data.y_test == start]
+        moved = model.translate_all(digits, backward=backward)
+        both.append(score_moves(digits, moved, end, {"CNN": judge}, judge, data.x_test[data.y_test == end]))
+    history = getattr(model, "history", None)
+    return {
+        "model": name,
+        "likelihood": "none",
+        "imagination target rate": float(np.mean([r["CNN target rate"] for r in both])),
+        "imagination FD": float(np.mean([r["FD"] for r in both])),
+        "style kept": float(np.nanmean([r[f"{m} kept"] for r in both for m in MEASURES])),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "training s": history.seconds if history is not None else float("nan"),
+    }
+
+
 def floor_row(data: MNIST, judge: nn.Module) -> dict[str, Any]:
     """The real training digits scored as samples: the best sample quality a model could reach."""
     return {"model": "real training digits (floor)", **sample_quality(as_images(data.x_train), data.x_test, judge)}
@@ -154,4 +179,12 @@ def format_scoreboard(rows: list[dict[str, Any]], part: str | None = None) -> st
     return "\n".join(lines)
 
 
-__all__ = ["floor_row", "format_scoreboard", "likelihood", "naive_bayes_samples", "sample_quality", "score_model"]
+__all__ = [
+    "floor_row",
+    "format_scoreboard",
+    "likelihood",
+    "naive_bayes_samples",
+    "sample_quality",
+    "score_model",
+    "translation_row",
+]
