@@ -31,7 +31,7 @@ def loss_curves(
             if f"test_{part}" in history.keys():
                 ax.plot(epochs, history[f"test_{part}"], color=f"C{i}", linestyle="--", label=f"{name}, test")
         ax.set_xlabel("epochs (passes over\nthe training images)")
-        ax.set_ylabel(f"{names.get(part, part)} ({unit})")
+        ax.set_ylabel(f"{names.get(part, part)} ({unit})" if unit else names.get(part, part))
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=SMALL)
     if title:
