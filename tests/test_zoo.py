@@ -102,6 +102,12 @@ def test_snapshots_are_kept_with_the_model_and_restored_without_training(cache, 
     other_codes = SampleSnapshots(codes + 1.0, [2])
     zoo.get("tiny", data, progress=False, quick_steps=2, on_log=other_codes)
     assert len(calls) == 2 and sorted(other_codes.snapshots) == [2]  # other codes: trained again to get them
+    # both callbacks' states are kept now: two notebooks watching one recipe differently no longer retrain in turn
+    for codes_seen, steps in ((codes, [1, 2]), (codes + 1.0, [2])):
+        watcher = SampleSnapshots(codes_seen, steps)
+        zoo.get("tiny", data, progress=False, quick_steps=2, on_log=watcher)
+        assert sorted(watcher.snapshots) == steps
+    assert len(calls) == 2
 
 
 # --- forged checkpoints: a well-formed file with wrong contents is retrained, never served or crashed on ---

@@ -100,10 +100,16 @@ def _load_if_valid(path: Path, expected: dict[str, Any]) -> nn.Module | None:
     return model
 
 
+def _callback_states(metadata: dict[str, Any]) -> list[Any]:
+    """The states of every callback the cached model was trained with (older checkpoints kept one)."""
+    if "callbacks" in metadata:
+        return list(metadata["callbacks"])
+    return [metadata["callback"]] if metadata.get("callback") else []
+
+
 def _restore_callback(metadata: dict[str, Any], callback: LogCallback) -> bool:
-    """Give ``callback`` the state it had when the cached model trained; False when that state does not fit."""
-    stored = metadata.get("callback")
-    return bool(stored) and bool(callback.load_state_dict(stored))
+    """Give ``callback`` the state it had when the cached model trained; False when no kept state fits."""
+    return any(bool(callback.load_state_dict(state)) for state in _callback_states(metadata))
 
 
 def _train_unless_saved_meanwhile(
@@ -116,12 +122,14 @@ def _train_unless_saved_meanwhile(
     on_log: LogCallback | None,
 ) -> nn.Module:
     """Load the model if another process saved it while this one waited for the lock; else train and save it."""
+    earlier: list[Any] = []  # callback states of the cached run, kept beside the new one
     if not retrain and path.exists():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", StaleCheckpointWarning)  # already warned before waiting
             model = _load_if_valid(path, expected)
         if model is not None and (on_log is None or _restore_callback(model.metadata, on_log)):
             return model
+        earlier = _callback_states(model.metadata) if model is not None else []
     model, history = chosen.train(data, progress=progress, on_log=on_log)
     metadata = {
         "fingerprint": expected,
@@ -129,8 +137,10 @@ def _train_unless_saved_meanwhile(
         "history": history.records,
         "final": {k: v for k, v in history.last.items() if k not in ("step", "epoch")},
     }
-    if on_log is not None:
-        metadata["callback"] = on_log.state_dict()
+    if on_log is not None or earlier:
+        # a seeded run trains the same model again, so what earlier callbacks saw still holds: two notebooks
+        # that watch one recipe with different callbacks then both load it, instead of retraining in turn
+        metadata["callbacks"] = earlier + ([on_log.state_dict()] if on_log is not None else [])
     checkpoint.save(model, path, metadata)
     model.metadata = metadata
     return model
