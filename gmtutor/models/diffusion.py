@@ -1,0 +1,135 @@
+"""Diffusion and flow matching, the pieces that do not depend on the network: noising and sampling.
+
+**Diffusion (DDPM, Ho et al., 2020).** A fixed forward process adds Gaussian noise in T small steps,
+
+    x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) e_t,
+
+and because Gaussians compose, any step has a closed form from the clean image x_0:
+
+    x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) e,    abar_t = prod_{s <= t} (1 - beta_s),  e ~ N(0, I).
+
+A network learns to predict the noise e from (x_t, t). Sampling runs the process backwards: DDPM takes
+all T stochastic steps; DDIM (Song et al., 2021) takes a few deterministic ones along the same marginals.
+
+**Flow matching (rectified flow; Lipman et al., 2023, Liu et al., 2023).** The straight-line version:
+x_t = (1 - t) z + t x with z ~ N(0, I) and t in [0, 1]; a network learns the velocity x - z, and
+sampling integrates dx/dt = v(x, t) from noise at t = 0 to data at t = 1 with Euler steps.
+
+**Classifier-free guidance (Ho & Salimans, 2022).** One network, trained with the label dropped now and
+then, predicts both with and without a label; sampling mixes them as u + w (c - u). Here w = 0 is the
+unconditional model, w = 1 the conditional one, and w > 1 pushes harder towards the label.
+
+A denoiser below is any callable ``net(x, t, y)``: ``t`` a tensor of step indices (diffusion) or
+times in [0, 1] (flow matching), ``y`` labels or None for "no label".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
+
+
+class NoiseSchedule:
+    """DDPM's forward process: ``betas`` (T,) and the cumulative products ``alpha_bars`` (T,), step 0 first."""
+
+    def __init__(self, betas: torch.Tensor):
+        betas = torch.as_tensor(betas, dtype=torch.float64)
+        if betas.dim() != 1 or len(betas) < 1 or not bool(((betas > 0) & (betas < 1)).all()):
+            raise ValueError("betas must be a 1-d tensor of values strictly between 0 and 1")
+        self.betas = betas
+        self.alpha_bars = torch.cumprod(1.0 - betas, dim=0)
+
+    @classmethod
+    def linear(cls, steps: int = 1000, start: float = 1e-4, end: float = 0.02) -> NoiseSchedule:
+        """DDPM's schedule: betas rising linearly from ``start`` to ``end`` over ``steps`` steps."""
+        return cls(torch.linspace(start, end, steps, dtype=torch.float64))
+
+    def __len__(self) -> int:
+        return len(self.betas)
+
+    def _column(self, values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        picked = values.to(like.device)[t.long()].to(like.dtype)
+        return picked.reshape(-1, *([1] * (like.dim() - 1)))
+
+    def noise(self, x0: torch.Tensor, t: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        """x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) e, in one step from the clean images (closed form)."""
+        abar = self._column(self.alpha_bars, t, x0)
+        return abar.sqrt() * x0 + (1 - abar).sqrt() * e
+
+    def step_forward(self, x: torch.Tensor, t: int, e: torch.Tensor) -> torch.Tensor:
+        """One step of the forward chain, x_{t-1} -> x_t: sqrt(1 - beta_t) x + sqrt(beta_t) e."""
+        beta = float(self.betas[t])
+        return (1 - beta) ** 0.5 * x + beta**0.5 * e
+
+    def clean_estimate(self, x: torch.Tensor, t: torch.Tensor, e_hat: torch.Tensor) -> torch.Tensor:
+        """x_0 as the noise prediction implies it: (x_t - sqrt(1 - abar_t) e_hat) / sqrt(abar_t)."""
+        abar = self._column(self.alpha_bars, t, x)
+        return (x - (1 - abar).sqrt() * e_hat) / abar.sqrt()
+
+
+def guided(net: Denoiser, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None, weight: float) -> torch.Tensor:
+    """Classifier-free guidance: u + weight * (c - u), u the prediction without a label and c with ``y``.
+
+    ``weight`` 0 is the unconditional model (one call, no label), 1 the conditional one (one call)."""
+    if y is None or weight == 0:
+        return net(x, t, None)
+    conditional = net(x, t, y)
+    if weight == 1:
+        return conditional
+    unconditional = net(x, t, None)
+    return unconditional + weight * (conditional - unconditional)
+
+
+@torch.no_grad()
+def ddim_sample(
+    net: Denoiser,
+    schedule: NoiseSchedule,
+    start: torch.Tensor,
+    steps: int,
+    y: torch.Tensor | None = None,
+    weight: float = 1.0,
+) -> torch.Tensor:
+    """DDIM with eta = 0: from pure noise ``start`` at step T - 1 to x_0 in ``steps`` deterministic steps.
+
+    At each step, estimate x_0 from the predicted noise and re-noise it to the next, earlier step's level
+    with the same predicted noise: x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) e_hat.
+    """
+    if not 1 <= steps <= len(schedule):
+        raise ValueError(f"steps must be between 1 and the schedule's {len(schedule)}, got {steps}")
+    times = torch.linspace(len(schedule) - 1, 0, steps).round().long().tolist()
+    x = start
+    for i, t in enumerate(times):
+        now = torch.full((len(x),), t, dtype=torch.long, device=x.device)
+        e_hat = guided(net, x, now, y, weight)
+        x0_hat = schedule.clean_estimate(x, now, e_hat)
+        if i + 1 == len(times):
+            return x0_hat
+        later = torch.full_like(now, times[i + 1])
+        x = schedule.noise(x0_hat, later, e_hat)
+    return x
+
+
+@torch.no_grad()
+def euler_sample(
+    net: Denoiser, start: torch.Tensor, steps: int, y: torch.Tensor | None = None, weight: float = 1.0
+) -> torch.Tensor:
+    """Flow matching's sampler: integrate dx/dt = v(x, t) from noise at t = 0 to t = 1 in ``steps`` Euler steps."""
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    x, dt = start, 1.0 / steps
+    for i in range(steps):
+        t = torch.full((len(x),), i * dt, device=x.device, dtype=x.dtype)
+        x = x + dt * guided(net, x, t, y, weight)
+    return x
+
+
+def flow_matching_pair(x1: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The straight path's point and velocity: x_t = (1 - t) z + t x1 and the target x1 - z."""
+    t = t.reshape(-1, *([1] * (x1.dim() - 1))).to(x1.dtype)
+    return (1 - t) * z + t * x1, x1 - z
+
+
+__all__ = ["NoiseSchedule", "ddim_sample", "euler_sample", "flow_matching_pair", "guided"]

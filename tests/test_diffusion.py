@@ -1,0 +1,96 @@
+"""Diffusion and flow matching without a network: the forward process, exact denoisers, and guidance."""
+
+import pytest
+import torch
+
+from gmtutor.models.diffusion import NoiseSchedule, ddim_sample, euler_sample, flow_matching_pair, guided
+
+
+def test_the_forward_chain_has_the_closed_form_marginals():
+    schedule = NoiseSchedule.linear(100, 1e-3, 0.2)
+    generator = torch.Generator().manual_seed(0)
+    x0 = torch.tensor([1.5, -0.5]).expand(100_000, 2)
+    x = x0.clone()
+    for t in range(len(schedule)):
+        x = schedule.step_forward(x, t, torch.randn(x.shape, generator=generator))
+        if t in (0, 9, 49, 99):
+            abar = float(schedule.alpha_bars[t])
+            torch.testing.assert_close(x.mean(0), abar**0.5 * x0[0], atol=0.01, rtol=0)
+            torch.testing.assert_close(x.var(0), torch.full((2,), 1 - abar), atol=0.01, rtol=0)
+            jumped = schedule.noise(x0, torch.full((len(x0),), t), torch.randn(x0.shape, generator=generator))
+            torch.testing.assert_close(jumped.mean(0), x.mean(0), atol=0.015, rtol=0)  # one jump, same law
+            torch.testing.assert_close(jumped.var(0), x.var(0), atol=0.015, rtol=0)
+    assert float(schedule.alpha_bars[-1]) < 1e-3  # by the last step almost nothing of x_0 is left
+
+
+def test_bad_schedules_and_step_counts_are_refused():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        NoiseSchedule(torch.tensor([0.1, 1.0]))
+    with pytest.raises(ValueError, match="steps"):
+        ddim_sample(lambda x, t, y: x, NoiseSchedule.linear(10), torch.zeros(1, 2), steps=11)
+    with pytest.raises(ValueError, match="steps"):
+        euler_sample(lambda x, t, y: x, torch.zeros(1, 2), steps=0)
+
+
+def two_point_denoiser(schedule, points):
+    """The exact noise prediction for data that is one of ``points`` with equal probability."""
+
+    def net(x, t, y):
+        abar = schedule.alpha_bars[t.long()].to(x.dtype)[:, None]
+        distances = ((x[:, None, :] - abar.sqrt()[:, None] * points[None]) ** 2).sum(-1)
+        weights = torch.softmax(-distances / (2 * (1 - abar)), dim=1)  # p(x_0 = point | x_t)
+        clean = weights @ points
+        return (x - abar.sqrt() * clean) / (1 - abar).sqrt()
+
+    return net
+
+
+def test_ddim_with_the_exact_denoiser_lands_on_the_data():
+    schedule = NoiseSchedule.linear()
+    points = torch.tensor([[2.0, 0.0], [-1.0, 1.0]], dtype=torch.float64)
+    start = torch.randn(2000, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    out = ddim_sample(two_point_denoiser(schedule, points), schedule, start, steps=100)
+    nearest = torch.cdist(out, points).min(1)
+    assert nearest.values.max() < 0.05  # every sample ends on a data point
+    share = (nearest.indices == 0).double().mean().item()
+    assert 0.4 < share < 0.6  # and the two points are drawn about equally often
+
+
+def test_one_data_point_is_recovered_exactly_by_both_samplers():
+    schedule = NoiseSchedule.linear()
+    target = torch.randn(5, 1, 28, 28, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    start = torch.randn(5, 1, 28, 28, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+
+    def noise_of(x, t, y):
+        abar = schedule._column(schedule.alpha_bars, t, x)
+        return (x - abar.sqrt() * target) / (1 - abar).sqrt()
+
+    def velocity(x, t, y):
+        return (target - x) / (1 - t.reshape(-1, 1, 1, 1))
+
+    for steps in (1, 10):
+        torch.testing.assert_close(ddim_sample(noise_of, schedule, start, steps), target)
+        torch.testing.assert_close(euler_sample(velocity, start, steps), target)
+
+
+def test_the_straight_path_goes_from_noise_to_data_at_constant_speed():
+    x1, z = torch.randn(4, 3), torch.randn(4, 3)
+    at_start, velocity = flow_matching_pair(x1, z, torch.zeros(4))
+    at_end, _ = flow_matching_pair(x1, z, torch.ones(4))
+    halfway, _ = flow_matching_pair(x1, z, torch.full((4,), 0.5))
+    torch.testing.assert_close(at_start, z)
+    torch.testing.assert_close(at_end, x1)
+    torch.testing.assert_close(halfway, z + 0.5 * velocity)
+
+
+def test_guidance_weight_zero_is_the_unconditional_model():
+    def net(x, t, y):  # a "denoiser" that pulls towards its label, or towards 0 without one
+        return x * 0 + (0.0 if y is None else y[:, None].to(x.dtype))
+
+    x, t, y = torch.randn(3, 2), torch.zeros(3), torch.tensor([1, 2, 3])
+    torch.testing.assert_close(guided(net, x, t, y, 0.0), net(x, t, None))
+    torch.testing.assert_close(guided(net, x, t, y, 1.0), net(x, t, y))
+    torch.testing.assert_close(guided(net, x, t, y, 3.0), 3.0 * net(x, t, y))  # u + 3 (c - u), u = 0
+    start = torch.randn(3, 2, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(euler_sample(net, start, 4, y, weight=0.0), euler_sample(net, start, 4))
+    assert not torch.allclose(euler_sample(net, start, 4, y, weight=2.0), euler_sample(net, start, 4))
