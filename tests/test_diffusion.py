@@ -94,3 +94,46 @@ def test_guidance_weight_zero_is_the_unconditional_model():
     start = torch.randn(3, 2, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(euler_sample(net, start, 4, y, weight=0.0), euler_sample(net, start, 4))
     assert not torch.allclose(euler_sample(net, start, 4, y, weight=2.0), euler_sample(net, start, 4))
+
+
+# --- the network (gmtutor.models.denoiser) ---
+
+
+def small(objective):
+    from gmtutor.models.denoiser import DiffusionModel
+
+    torch.manual_seed(0)
+    return DiffusionModel(objective, channels=8, condition=32)
+
+
+def test_bad_denoiser_settings_are_refused():
+    from gmtutor.models.denoiser import DiffusionModel
+
+    with pytest.raises(ValueError, match="objective"):
+        DiffusionModel("score")
+    with pytest.raises(ValueError, match="probability"):
+        DiffusionModel(label_dropout=1.5)
+    with pytest.raises(ValueError, match="multiple of 8"):
+        DiffusionModel(channels=12)
+
+
+@pytest.mark.parametrize("objective", ["noise", "velocity"])
+def test_a_short_run_lowers_the_loss_and_samples_are_images(objective, tmp_path):
+    import gmtutor as gm
+
+    data = gm.load_mnist("embedded").subset(1000)
+    model = small(objective)
+    gm.seed_everything(0)
+    history = gm.fit(model, data, steps=60, batch_size=64, lr=2e-3, log_every=10, progress=False, device="cpu")
+    losses = history["loss"]
+    assert losses[-1] < 0.6 * losses[0], losses
+    model.eval()
+    labels = torch.arange(4)
+    drawn = model.sample(4, y=labels, steps=5, generator=torch.Generator().manual_seed(0))
+    assert drawn.shape == (4, 1, 28, 28) and 0 <= drawn.min() and drawn.max() <= 1
+    unguided = model.sample(4, y=labels, steps=5, weight=0.0, generator=torch.Generator().manual_seed(0))
+    unconditional = model.sample(4, steps=5, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(unguided, unconditional)  # weight 0 is the unconditional model
+    gm.save(model, tmp_path / "denoiser.pt")
+    again = gm.load(tmp_path / "denoiser.pt").eval()
+    torch.testing.assert_close(again.sample(4, y=labels, steps=5, generator=torch.Generator().manual_seed(0)), drawn)

@@ -4,6 +4,7 @@ and the convolutional digit classifier that judges generated digits."""
 from gmtutor.models.base import LatentModel
 from gmtutor.models.classifier import DigitCNN
 from gmtutor.models.cyclegan import CycleGAN
+from gmtutor.models.denoiser import DiffusionModel
 from gmtutor.models.flow import PointFlow, RealNVP
 from gmtutor.models.gan import GAN, BiGAN
 from gmtutor.models.infogan import InfoGAN
@@ -16,6 +17,7 @@ __all__ = [
     "BiGAN",
     "ConvVAE",
     "CycleGAN",
+    "DiffusionModel",
     "DigitCNN",
     "GaussianNB",
     "InfoGAN",

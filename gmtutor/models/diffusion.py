@@ -36,7 +36,7 @@ class NoiseSchedule:
     """DDPM's forward process: ``betas`` (T,) and the cumulative products ``alpha_bars`` (T,), step 0 first."""
 
     def __init__(self, betas: torch.Tensor):
-        betas = torch.as_tensor(betas, dtype=torch.float64)
+        betas = torch.as_tensor(betas, dtype=torch.float64, device="cpu")  # a constant, kept on the CPU
         if betas.dim() != 1 or len(betas) < 1 or not bool(((betas > 0) & (betas < 1)).all()):
             raise ValueError("betas must be a 1-d tensor of values strictly between 0 and 1")
         self.betas = betas
@@ -45,7 +45,7 @@ class NoiseSchedule:
     @classmethod
     def linear(cls, steps: int = 1000, start: float = 1e-4, end: float = 0.02) -> NoiseSchedule:
         """DDPM's schedule: betas rising linearly from ``start`` to ``end`` over ``steps`` steps."""
-        return cls(torch.linspace(start, end, steps, dtype=torch.float64))
+        return cls(torch.linspace(start, end, steps, dtype=torch.float64, device="cpu"))
 
     def __len__(self) -> int:
         return len(self.betas)
