@@ -71,6 +71,8 @@ def test_one_data_point_is_recovered_exactly_by_both_samplers():
     for steps in (1, 10):
         torch.testing.assert_close(ddim_sample(noise_of, schedule, start, steps), target)
         torch.testing.assert_close(euler_sample(velocity, start, steps), target)
+    clipped = ddim_sample(noise_of, schedule, start, 10, clip=1.0)  # the data's range clamps every estimate
+    torch.testing.assert_close(clipped, target.clamp(-1, 1))
 
 
 def test_the_straight_path_goes_from_noise_to_data_at_constant_speed():

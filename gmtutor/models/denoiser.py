@@ -128,7 +128,7 @@ class DiffusionModel(nn.Module):
         where = generator.device if generator is not None else device
         start = torch.randn(n, 1, 28, 28, generator=generator, device=where).to(device)
         if self.config["objective"] == "noise":
-            x = ddim_sample(self.predict, self.schedule, start, steps, y, weight)
+            x = ddim_sample(self.predict, self.schedule, start, steps, y, weight, clip=1.0)
         else:
             x = euler_sample(self.predict, start, steps, y, weight)
         return ((x + 1.0) / 2.0).clamp(0.0, 1.0)

@@ -69,6 +69,11 @@ class NoiseSchedule:
         abar = self._column(self.alpha_bars, t, x)
         return (x - (1 - abar).sqrt() * e_hat) / abar.sqrt()
 
+    def noise_estimate(self, x: torch.Tensor, t: torch.Tensor, x0_hat: torch.Tensor) -> torch.Tensor:
+        """The noise that takes ``x0_hat`` to x_t: (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t)."""
+        abar = self._column(self.alpha_bars, t, x)
+        return (x - abar.sqrt() * x0_hat) / (1 - abar).sqrt()
+
 
 def guided(net: Denoiser, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None, weight: float) -> torch.Tensor:
     """Classifier-free guidance: u + weight * (c - u), u the prediction without a label and c with ``y``.
@@ -91,11 +96,14 @@ def ddim_sample(
     steps: int,
     y: torch.Tensor | None = None,
     weight: float = 1.0,
+    clip: float | None = None,
 ) -> torch.Tensor:
     """DDIM with eta = 0: from pure noise ``start`` at step T - 1 to x_0 in ``steps`` deterministic steps.
 
     At each step, estimate x_0 from the predicted noise and re-noise it to the next, earlier step's level
-    with the same predicted noise: x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) e_hat.
+    with the same predicted noise: x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) e_hat. Near pure noise
+    the estimate divides by sqrt(abar_t), which is tiny, so a small error in e_hat becomes a huge x0_hat;
+    ``clip`` (the data's range, 1 for images in [-1, 1]) clamps x0_hat and recomputes e_hat to match.
     """
     if not 1 <= steps <= len(schedule):
         raise ValueError(f"steps must be between 1 and the schedule's {len(schedule)}, got {steps}")
@@ -105,6 +113,9 @@ def ddim_sample(
         now = torch.full((len(x),), t, dtype=torch.long, device=x.device)
         e_hat = guided(net, x, now, y, weight)
         x0_hat = schedule.clean_estimate(x, now, e_hat)
+        if clip is not None:
+            x0_hat = x0_hat.clamp(-clip, clip)
+            e_hat = schedule.noise_estimate(x, now, x0_hat)
         if i + 1 == len(times):
             return x0_hat
         later = torch.full_like(now, times[i + 1])
