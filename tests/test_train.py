@@ -276,3 +276,16 @@ def test_mixed_precision_is_refused_without_a_cuda_gpu():
         gm.fit(gm.VAE(latent_dim=2, hidden=[16]), torch.rand(8, 1, 28, 28), steps=1, precision="bf16", progress=False)
     with pytest.raises(ValueError, match="unknown precision"):
         gm.fit(gm.VAE(latent_dim=2, hidden=[16]), torch.rand(8, 1, 28, 28), steps=1, precision="fp8", progress=False)
+
+
+def test_frozen_parameters_get_no_gradient_and_are_restored_even_after_an_error():
+    from gmtutor.core.train import frozen
+
+    judge, maker = torch.nn.Linear(2, 1), torch.nn.Linear(2, 2)
+    with frozen(list(judge.parameters())):
+        judge(maker(torch.ones(3, 2))).sum().backward()
+    assert judge.weight.grad is None and maker.weight.grad is not None  # through the judge, not for it
+    assert all(p.requires_grad for p in judge.parameters())
+    with pytest.raises(RuntimeError), frozen(list(judge.parameters())):
+        raise RuntimeError("a failed step")
+    assert all(p.requires_grad for p in judge.parameters())

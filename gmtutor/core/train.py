@@ -116,6 +116,19 @@ def check_precision(precision: str, device: torch.device) -> None:
         raise ValueError("this GPU has no fast bf16; use precision='fp16' (with a gradient scaler) or 'fp32'")
 
 
+@contextlib.contextmanager
+def frozen(parameters: list[nn.Parameter]) -> Iterator[None]:
+    """No gradients for ``parameters`` inside the block: a generator's step flows through its
+    discriminator without computing gradients for it. They are restored even if the block fails."""
+    for p in parameters:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in parameters:
+            p.requires_grad_(True)
+
+
 class OptimizerStep:
     """Backward, gradient clipping and the update for one optimiser: what ``fit`` does for a ``loss`` model,
     handed to a ``train_step`` model so that it gets the same mechanics for each of its optimisers.

@@ -30,8 +30,9 @@ import torch
 from torch import nn
 
 from gmtutor.core.checkpoint import register_model
+from gmtutor.core.data import as_images
 from gmtutor.core.runtime import module_device
-from gmtutor.core.train import OptimizerStep
+from gmtutor.core.train import OptimizerStep, frozen
 from gmtutor.models.base import plain
 
 
@@ -138,8 +139,6 @@ class CycleGAN(nn.Module):
     @torch.no_grad()
     def translate_all(self, x: torch.Tensor, backward: bool = False, batch_size: int = 500) -> torch.Tensor:
         """``translate`` in eval mode over batches, for many images (uint8 or float), on the CPU."""
-        from gmtutor.core.data import as_images
-
         was_training = self.training
         self.eval()
         out = [self.translate(as_images(x[i : i + batch_size]), backward).cpu() for i in range(0, len(x), batch_size)]
@@ -159,7 +158,10 @@ class CycleGAN(nn.Module):
             )
         return source.reshape(len(source), 1, 28, 28).float(), target.reshape(len(target), 1, 28, 28).float()
 
-    def _generator_losses(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _generator_losses(
+        self, a: torch.Tensor, b: torch.Tensor
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+        """The translators' losses, and the translations F(b) and G(a) that the discriminators judge next."""
         fake_b, fake_a = self.translate(a), self.translate(b, backward=True)
         adversarial = least_squares(self._verdict(self.judge_target, fake_b), 1.0) + least_squares(
             self._verdict(self.judge_source, fake_a), 1.0
@@ -171,7 +173,7 @@ class CycleGAN(nn.Module):
             identity = (self.translate(b) - b).abs().mean() + (self.translate(a, backward=True) - a).abs().mean()
             losses["identity"] = identity
             total = total + self.config["identity_weight"] * identity
-        return {"g_loss": total, **losses, "fake_a": fake_a, "fake_b": fake_b}
+        return {"g_loss": total, **losses}, fake_a, fake_b
 
     def _discriminator_loss(
         self, a: torch.Tensor, b: torch.Tensor, fake_a: torch.Tensor, fake_b: torch.Tensor
@@ -190,8 +192,8 @@ class CycleGAN(nn.Module):
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         """Both sides' losses on a labelled batch at the current weights, updating nothing."""
         a, b = self._domains(x, y)
-        generated = self._generator_losses(a, b)
-        d_loss = self._discriminator_loss(a, b, generated.pop("fake_a"), generated.pop("fake_b"))
+        generated, fake_a, fake_b = self._generator_losses(a, b)
+        d_loss = self._discriminator_loss(a, b, fake_a, fake_b)
         return {"loss": generated["g_loss"] + d_loss, **generated, "d_loss": d_loss}
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
@@ -209,17 +211,11 @@ class CycleGAN(nn.Module):
         """One step of both translators (discriminators frozen), then one of both discriminators."""
         opt_g, opt_d = optimizers
         a, b = self._domains(x, y)
-        judges = self.discriminator_parameters()
-        for p in judges:
-            p.requires_grad_(False)
-        try:
+        with frozen(self.discriminator_parameters()):
             with step.autocast():
-                generated = self._generator_losses(a, b)
+                generated, fake_a, fake_b = self._generator_losses(a, b)
             step(generated["g_loss"], opt_g)
-        finally:
-            for p in judges:
-                p.requires_grad_(True)
         with step.autocast():
-            d_loss = self._discriminator_loss(a, b, generated.pop("fake_a"), generated.pop("fake_b"))
+            d_loss = self._discriminator_loss(a, b, fake_a, fake_b)
         step(d_loss, opt_d)
         return {**{k: v.detach() for k, v in generated.items()}, "d_loss": d_loss.detach()}

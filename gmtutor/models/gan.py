@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gmtutor.core.data import IMAGE_SIDE, PIXELS
-from gmtutor.core.train import OptimizerStep
+from gmtutor.core.train import OptimizerStep, frozen
 from gmtutor.models.base import LatentModel
 
 GENERATOR_LOSSES = ("non-saturating", "minimax")
@@ -174,16 +174,10 @@ class _Adversarial(LatentModel):
             judged = self._discriminator_half(x, made)
         step(judged["d_loss"], opt_d)
 
-        discriminator = self.discriminator_parameters()
-        for p in discriminator:  # the generator's step needs gradients through D, not for D
-            p.requires_grad_(False)
-        try:
+        with frozen(self.discriminator_parameters()):  # the generator's step: gradients through D, not for D
             with step.autocast():
                 generator_side = self._generator_half(x, made)
             step(generator_side.pop("loss"), opt_g)
-        finally:
-            for p in discriminator:
-                p.requires_grad_(True)
         return {**_d_report(judged), **{k: v.detach() for k, v in generator_side.items()}}
 
 

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from gmtutor.core.data import PIXELS
-from gmtutor.core.train import OptimizerStep
+from gmtutor.core.train import OptimizerStep, frozen
 from gmtutor.models.gan import _Adversarial, discriminator_net
 
 
@@ -109,14 +109,9 @@ class WGANGP(_Adversarial):
             step(critic_side["c_loss"], opt_critic)
             reports.append({k: v.detach() for k, v in critic_side.items()})
 
-        for p in self.critic.parameters():
-            p.requires_grad_(False)
-        try:
+        with frozen(self.discriminator_parameters()):
             with step.autocast():
                 g_loss = -self.score(self.decode(self.prior(len(x) // self.config["critic_steps"] or 1))).mean()
             step(g_loss, opt_g)
-        finally:
-            for p in self.critic.parameters():
-                p.requires_grad_(True)
         averaged = {key: torch.stack([r[key] for r in reports]).mean() for key in reports[0]}
         return {**averaged, "g_loss": g_loss.detach()}
