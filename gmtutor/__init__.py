@@ -30,6 +30,7 @@ from gmtutor.models import (
     LatentModel,
     PointFlow,
     RealNVP,
+    VectorDenoiser,
     kl_divergence,
 )
 
@@ -71,6 +72,7 @@ __all__ = [
     "InfoGAN",
     "CycleGAN",
     "DiffusionModel",
+    "VectorDenoiser",
     "PointFlow",
     "CheckpointError",
     "LatentModel",

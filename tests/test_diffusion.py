@@ -3,7 +3,14 @@
 import pytest
 import torch
 
-from gmtutor.models.diffusion import NoiseSchedule, ddim_sample, euler_sample, flow_matching_pair, guided
+from gmtutor.models.diffusion import (
+    NoiseSchedule,
+    ddim_invert,
+    ddim_sample,
+    euler_sample,
+    flow_matching_pair,
+    guided,
+)
 
 
 def test_the_forward_chain_has_the_closed_form_marginals():
@@ -56,6 +63,21 @@ def test_ddim_with_the_exact_denoiser_lands_on_the_data():
     assert 0.4 < share < 0.6  # and the two points are drawn about equally often
 
 
+def test_ddpm_ancestral_sampling_with_the_exact_denoiser_lands_on_the_data():
+    schedule = NoiseSchedule.linear()
+    points = torch.tensor([[2.0, 0.0], [-1.0, 1.0]], dtype=torch.float64)
+    start = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    noise = torch.Generator().manual_seed(1)
+    out = ddim_sample(two_point_denoiser(schedule, points), schedule, start, 1000, eta=1.0, generator=noise)
+    nearest = torch.cdist(out, points).min(1)
+    assert nearest.values.max() < 0.05
+    assert 0.4 < (nearest.indices == 0).double().mean().item() < 0.6
+    again = ddim_sample(two_point_denoiser(schedule, points), schedule, start, 1000, eta=1.0, generator=noise)
+    assert (again - out).abs().max() > 0.1  # fresh noise at every step: a different path to the data
+    with pytest.raises(ValueError, match="eta"):
+        ddim_sample(two_point_denoiser(schedule, points), schedule, start, 10, eta=1.5)
+
+
 def test_one_data_point_is_recovered_exactly_by_both_samplers():
     schedule = NoiseSchedule.linear()
     target = torch.randn(5, 1, 28, 28, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
@@ -96,6 +118,49 @@ def test_guidance_weight_zero_is_the_unconditional_model():
     start = torch.randn(3, 2, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(euler_sample(net, start, 4, y, weight=0.0), euler_sample(net, start, 4))
     assert not torch.allclose(euler_sample(net, start, 4, y, weight=2.0), euler_sample(net, start, 4))
+
+
+# Gaussian data N(mean, spread^2 I) has exact denoisers in closed form, smooth at every time: the
+# tests of inversion run each sampler backwards and forwards with them.
+MEAN, SPREAD = 0.5, 0.3
+
+
+def gaussian_noise_of(schedule):
+    def net(x, t, y):  # E[e | x_t]: x_t = sqrt(abar) x_0 + sqrt(1 - abar) e has variance abar s^2 + 1 - abar
+        abar = schedule._column(schedule.alpha_bars, t, x)
+        variance = abar * SPREAD**2 + 1 - abar
+        return (1 - abar).sqrt() / variance * (x - abar.sqrt() * MEAN)
+
+    return net
+
+
+def gaussian_velocity(x, t, y):  # E[x_1 - z | x_t] with x_t = (1 - t) z + t x_1
+    t = t.reshape(-1, *([1] * (x.dim() - 1)))
+    variance = (1 - t) ** 2 + t**2 * SPREAD**2
+    return MEAN + (t * SPREAD**2 - (1 - t)) / variance * (x - t * MEAN)
+
+
+def test_inversion_then_sampling_gives_the_image_back():
+    schedule = NoiseSchedule.linear()
+    images = MEAN + SPREAD * torch.randn(50, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    errors = {}
+    for steps in (10, 100, 500):
+        noise = ddim_invert(gaussian_noise_of(schedule), schedule, images, steps)
+        back = ddim_sample(gaussian_noise_of(schedule), schedule, noise, steps + 1)
+        latent = euler_sample(gaussian_velocity, images, steps, start_time=1.0, end_time=0.0)
+        again = euler_sample(gaussian_velocity, latent, steps)
+        errors[steps] = ((back - images).abs().max().item(), (again - images).abs().max().item())
+        assert latent.std() > 0.8  # the ODE's far end is noise-like (std 1), not the data (std 0.3)
+    assert max(errors[500]) < 0.03, errors  # the round trip returns each image
+    for sampler in (0, 1):  # and the error of taking each step's estimate at its start shrinks with the step
+        assert errors[100][sampler] < errors[10][sampler] / 3, errors
+    halfway = ddim_invert(gaussian_noise_of(schedule), schedule, images, 250, end_step=500)
+    back = ddim_sample(gaussian_noise_of(schedule), schedule, halfway, 251, start_step=500)
+    assert (back - images).abs().max() < 0.03  # part of the way there and back
+    with pytest.raises(ValueError, match="flow times"):
+        euler_sample(gaussian_velocity, images, 5, start_time=1.5)
+    with pytest.raises(ValueError, match="start_step"):
+        ddim_sample(gaussian_noise_of(schedule), schedule, images, 5, start_step=1000)
 
 
 # --- the network (gmtutor.models.denoiser) ---
@@ -139,3 +204,51 @@ def test_a_short_run_lowers_the_loss_and_samples_are_images(objective, tmp_path)
     gm.save(model, tmp_path / "denoiser.pt")
     again = gm.load(tmp_path / "denoiser.pt").eval()
     torch.testing.assert_close(again.sample(4, y=labels, steps=5, generator=torch.Generator().manual_seed(0)), drawn)
+    digits = gm.as_images(data.x_test[:6])
+    moved = model.relabel(digits, data.y_test[:6], torch.full((6,), 3), steps=4, batch_size=4)
+    assert moved.shape == (6, 1, 28, 28) and 0 <= moved.min() and moved.max() <= 1
+    shallow = model.relabel(digits, data.y_test[:6], data.y_test[:6], depth=0.1, steps=10)
+    deep = model.relabel(digits, data.y_test[:6], data.y_test[:6], depth=1.0, steps=10)
+    # a tenth of the way to noise and back keeps most of each digit; all the way keeps less
+    assert (shallow - digits).abs().mean() < (deep - digits).abs().mean()
+    with pytest.raises(ValueError, match="depth"):
+        model.invert(digits, data.y_test[:6], depth=0.0)
+    with pytest.raises(ValueError, match="one entry per image"):
+        model.relabel(digits, data.y_test[:5], data.y_test[:6])
+
+
+# --- vectors (VectorDenoiser): points to draw, or codes for latent diffusion ---
+
+
+def two_clusters(n=1000, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 2, (n,), generator=generator)
+    centres = torch.tensor([[-2.0, 0.0], [2.0, 0.0]])
+    return centres[labels] + 0.3 * torch.randn(n, 2, generator=generator), labels
+
+
+@pytest.mark.parametrize("objective", ["noise", "velocity"])
+def test_a_vector_denoiser_learns_labelled_clusters_and_guidance_picks_one(objective):
+    import gmtutor as gm
+
+    points, labels = two_clusters()
+    gm.seed_everything(0)
+    model = gm.VectorDenoiser(dim=2, objective=objective, hidden=64, classes=2)
+    untrained = model.sample(400, steps=20, generator=torch.Generator().manual_seed(1))
+    history = gm.fit(model, (points, labels), steps=2000, batch_size=200, lr=3e-3, log_every=200, progress=False)
+    assert history["loss"][-1] < 0.8 * history["loss"][0], history["loss"]
+
+    def near_a_cluster(x):
+        return float((torch.cdist(x, torch.tensor([[-2.0, 0.0], [2.0, 0.0]])).min(1).values < 0.9).float().mean())
+
+    drawn = model.sample(400, steps=20, generator=torch.Generator().manual_seed(1))
+    assert near_a_cluster(drawn) > 0.8 > near_a_cluster(untrained) + 0.2
+    asked = torch.arange(2).repeat(200)
+    guided_points = model.sample(400, y=asked, steps=20, weight=2.0, generator=torch.Generator().manual_seed(2))
+    landed = (guided_points[:, 0] > 0).long()
+    assert (landed == asked).float().mean() > 0.9  # each label's points land in its own cluster
+    unlabelled_share = (drawn[:, 0] > 0).float().mean()
+    assert 0.3 < unlabelled_share < 0.7  # without a label, both clusters
+    path = model.sample(5, steps=7, path=True, generator=torch.Generator().manual_seed(3))
+    assert path.shape == (8, 5, 2)
+    torch.testing.assert_close(path[-1], model.sample(5, steps=7, generator=torch.Generator().manual_seed(3)))

@@ -142,3 +142,38 @@ def test_axis_transfer_rates_count_each_ordered_pair_from_the_moved_digits(data)
     sixes = gm.as_images(evaluation.x_test[evaluation.y_test == 6]).reshape(-1, 784)
     moved = (sixes + means[0] - means[6]).clamp(0, 1)  # pixel space: the 6s plus the 0s' minus the 6s' mean
     assert rates[6, 0].item() == pytest.approx((judge.predict(moved) == 0).float().mean().item())
+
+
+class MarkingRelabeller(torch.nn.Module):
+    """A stand-in for a class-conditional denoiser: "inverting" keeps the image, "regenerating" writes the
+    target label into the first pixel, so the test can see which label each move was made with."""
+
+    def __init__(self):
+        super().__init__()
+        self.inverted = 0
+
+    def invert(self, x, y, **settings):
+        self.inverted += len(x)
+        return x.clone()
+
+    def regenerate(self, noisy, y, **settings):
+        out = noisy.clone()
+        out[:, 0, 0, 0] = torch.as_tensor(y, dtype=out.dtype) / 10
+        return out
+
+    def relabel(self, x, source, target, **settings):
+        return self.regenerate(self.invert(x, source), target)
+
+
+def test_a_denoiser_moves_each_digit_by_regenerating_it_under_every_other_label(data):
+    small = data.per_class(train=5, test=3)
+    model = MarkingRelabeller()
+    moved = move_to_every_class(model, small, alpha=1.0)
+    assert len(moved.images) == 9 * len(small.x_test)  # every digit to each of the nine other classes
+    assert model.inverted == len(small.x_test)  # each digit inverted once, not once per target
+    assert (moved.source_class != moved.target_class).all()
+    assert torch.equal(moved.source_class, torch.as_tensor(small.y_test)[moved.source_index])
+    written = (moved.images[:, 0, 0, 0] * 10).round().long()
+    assert torch.equal(written, moved.target_class)  # regenerated under the target label
+    originals = gm.as_images(small.x_test)[moved.source_index]
+    torch.testing.assert_close(moved.images[:, :, 1:], originals[:, :, 1:])  # from its own digit's noise

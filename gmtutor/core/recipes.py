@@ -158,6 +158,26 @@ RECIPES: dict[str, Recipe] = {
         log_every=subset_passes(2, 64),  # a record every two passes: each costs a pass over 1,000 test images
         fit_options={"lr_schedule": "cosine", "max_grad_norm": 100.0},
     ),
+    # One U-Net, two objectives (notebook 06b): DDPM's noise prediction and flow matching's velocity,
+    # the same steps, batch and learning rate, so that only the objective differs.
+    "ddpm": Recipe(
+        "ddpm",
+        "DiffusionModel",
+        {"objective": "noise", "channels": 32},
+        steps=1200,
+        lr=2e-3,
+        log_every=120,
+        fit_options={"lr_schedule": "cosine"},
+    ),
+    "flow-matching": Recipe(
+        "flow-matching",
+        "DiffusionModel",
+        {"objective": "velocity", "channels": 32},
+        steps=1200,
+        lr=2e-3,
+        log_every=120,
+        fit_options={"lr_schedule": "cosine"},
+    ),
     # Not a generative model: the convolutional judge of generated digits and the feature space of realism.
     "judge": Recipe(
         "judge", "DigitCNN", {"features": 128}, steps=subset_passes(30, 128), fit_options={"lr_schedule": "cosine"}

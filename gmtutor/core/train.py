@@ -67,8 +67,13 @@ class History:
         return f"History({len(self)} records over {int(self.last.get('step', 0))} steps; last: {last})"
 
 
-def training_images(data: MNIST | torch.Tensor) -> torch.Tensor:
-    """The training images of ``data`` (an ``MNIST`` or a tensor of images)."""
+TrainingData = MNIST | torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+
+
+def training_images(data: TrainingData) -> torch.Tensor:
+    """The training images of ``data`` (an ``MNIST``, a tensor of images, or a pair of tensors (x, labels))."""
+    if isinstance(data, tuple):
+        return data[0]
     return data.x_train if isinstance(data, MNIST) else data
 
 
@@ -173,8 +178,24 @@ def _losses_of(model: nn.Module) -> Callable[..., dict[str, torch.Tensor]]:
     return model if getattr(model, "forward_returns_losses", False) else model.loss
 
 
-def _wants_labels(method: Callable) -> bool:
-    return "y" in inspect.signature(method).parameters
+def _training_labels(data: TrainingData, device: torch.device, method: Callable) -> torch.Tensor | None:
+    """The labels to pass as ``y``: None when ``method`` takes no ``y``, or takes an optional one and
+    ``data`` has no labels; an error when it needs labels that ``data`` lacks."""
+    parameters = inspect.signature(method).parameters
+    if "y" not in parameters:
+        return None
+    if isinstance(data, MNIST):
+        return data.y_train.to(device)
+    if isinstance(data, tuple):
+        x, y = data
+        if len(x) != len(y):
+            raise ValueError(f"fit got {len(x)} training items and {len(y)} labels; give one label per item")
+        return torch.as_tensor(y).to(device)
+    if parameters["y"].default is not inspect.Parameter.empty:
+        return None  # the labels are optional: train without them
+    raise ValueError(
+        "this model trains on labels (its loss or train_step takes y): give fit an MNIST or a pair (x, labels)"
+    )
 
 
 @torch.no_grad()
@@ -194,7 +215,7 @@ def average_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 1000)
 
 def fit(
     model: nn.Module,
-    data: MNIST | torch.Tensor,
+    data: TrainingData,
     *,
     steps: int | None = None,
     epochs: int | None = None,
@@ -217,7 +238,8 @@ def fit(
     recipes train: the same minutes on 4,000 images as on 60,000. The data are reshuffled every pass.
 
     Batches of images reach the model as floats in [0, 1] shaped (N, 1, 28, 28); any other
-    tensor (2-d points, say) reaches it as floats of its own shape.
+    tensor (2-d points, say) reaches it as floats of its own shape. A model whose ``loss`` (or
+    ``train_step``) takes ``y`` gets each batch's labels: an ``MNIST``'s, or those of a pair (x, labels).
 
     Every ``log_every`` steps (default: one pass over the data) the history gets a record: ``step``,
     ``epoch`` (passes so far, a fraction when a record ends mid-pass), each part the model reports,
@@ -248,7 +270,7 @@ def fit(
     as_batch = as_images if x_all[0].numel() == IMAGE_SIDE * IMAGE_SIDE else _as_float
     uses_train_step = hasattr(model, "train_step")
     compute = model.train_step if uses_train_step else _losses_of(model)
-    labels = _training_labels(data, dev) if _wants_labels(model.train_step if uses_train_step else model.loss) else None
+    labels = _training_labels(data, dev, model.train_step if uses_train_step else model.loss)
     monitor = _monitor_images(data, test_images) if not uses_train_step and labels is None else None
     steps_per_pass = batches_per_pass(len(x_all), batch_size)
     total = steps if steps is not None else (epochs or 10) * steps_per_pass
@@ -306,14 +328,6 @@ def fit(
     model.eval()
     model.history = history
     return history
-
-
-def _training_labels(data: MNIST | torch.Tensor, device: torch.device) -> torch.Tensor:
-    if not isinstance(data, MNIST):
-        raise ValueError(
-            "this model trains on labels (its loss or train_step takes y): give fit an MNIST, not a tensor"
-        )
-    return data.y_train.to(device)
 
 
 def _watch(model: nn.Module, images: torch.Tensor, seed: int, device: torch.device) -> dict[str, float]:

@@ -4,7 +4,7 @@ and the convolutional digit classifier that judges generated digits."""
 from gmtutor.models.base import LatentModel
 from gmtutor.models.classifier import DigitCNN
 from gmtutor.models.cyclegan import CycleGAN
-from gmtutor.models.denoiser import DiffusionModel
+from gmtutor.models.denoiser import DiffusionModel, VectorDenoiser
 from gmtutor.models.flow import PointFlow, RealNVP
 from gmtutor.models.gan import GAN, BiGAN
 from gmtutor.models.infogan import InfoGAN
@@ -25,6 +25,7 @@ __all__ = [
     "PointFlow",
     "RealNVP",
     "VAE",
+    "VectorDenoiser",
     "WGANGP",
     "kl_divergence",
 ]

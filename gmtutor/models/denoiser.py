@@ -1,8 +1,9 @@
-"""A small class-conditional denoising network, trained as diffusion or as flow matching (``diffusion``).
+"""Small denoising networks, trained as diffusion or as flow matching (``diffusion`` has the maths).
 
 ``DiffusionModel(objective="noise")`` learns DDPM's noise prediction e(x_t, t, y);
-``DiffusionModel(objective="velocity")`` learns flow matching's velocity v(x_t, t, y). The network is
-the same: a two-level U-Net at MNIST size (28 -> 14 -> 7 and back, with skip connections), where the
+``DiffusionModel(objective="velocity")`` learns flow matching's velocity v(x_t, t, y). ``VectorDenoiser``
+does the same for vectors with a small MLP: 2-D points, for pictures of the idea, or a VAE's codes. The digit network is
+the same for both objectives: a two-level U-Net at MNIST size (28 -> 14 -> 7 and back, with skip connections), where the
 time and the label enter every block as a per-channel shift. The label is dropped (replaced by a
 "no label" embedding) for a fraction ``label_dropout`` of the training images, so that one network
 predicts with and without a label, as classifier-free guidance needs. Pixels are scaled to [-1, 1].
@@ -18,7 +19,7 @@ from torch import nn
 
 from gmtutor.core.checkpoint import register_model
 from gmtutor.core.runtime import module_device
-from gmtutor.models.diffusion import NoiseSchedule, ddim_sample, euler_sample, flow_matching_pair
+from gmtutor.models.diffusion import NoiseSchedule, ddim_invert, ddim_sample, euler_sample, flow_matching_pair
 
 OBJECTIVES = ("noise", "velocity")
 NO_LABEL = 10  # the label embedding's extra row: "no label given"
@@ -45,8 +46,135 @@ class ConditionedBlock(nn.Module):
         return self.second(self.first(x) + self.shift(condition)[:, :, None, None])
 
 
+class Denoiser(nn.Module):
+    """What both denoisers share: the objective, its training pairs, and the samplers.
+
+    A subclass sets ``config`` (with ``objective`` and ``schedule_steps``) and defines
+    ``predict(x, t, y)``; data are scaled so that the model works in roughly unit-sized values."""
+
+    config: dict
+
+    def _setup(self, objective: str, schedule_steps: int) -> None:
+        if objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+        self.schedule = NoiseSchedule.linear(schedule_steps)
+
+    def _times(self, t: torch.Tensor) -> torch.Tensor:
+        """t as a time in [0, 1]: a diffusion step index over the schedule's length, a flow time as it is."""
+        return t.float() / len(self.schedule) if self.config["objective"] == "noise" else t.float()
+
+    def predict(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def objective_loss(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        """The mean squared error of the prediction at a random time: noise (DDPM) or velocity (flow matching)."""
+        e = torch.randn_like(x)
+        if self.config["objective"] == "noise":
+            t = torch.randint(0, len(self.schedule), (len(x),), device=x.device)
+            noisy, target = self.schedule.noise(x, t, e), e
+        else:
+            t = torch.rand(len(x), device=x.device)
+            noisy, target = flow_matching_pair(x, e, t)
+        return F.mse_loss(self.predict(noisy, t, y), target)
+
+    def run_sampler(
+        self,
+        start: torch.Tensor,
+        steps: int,
+        y: torch.Tensor | None = None,
+        weight: float = 1.0,
+        eta: float = 0.0,
+        generator: torch.Generator | None = None,
+        clip: float | None = None,
+        path: list[torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """From noise ``start`` to data: DDIM (or DDPM with ``eta`` 1) for the noise objective, Euler for the
+        velocity. ``path``, a list, collects x after every step."""
+        if self.config["objective"] == "noise":
+            return ddim_sample(
+                self.predict, self.schedule, start, steps, y, weight, clip=clip, eta=eta, generator=generator, path=path
+            )
+        if eta:
+            raise ValueError("eta (stochastic steps) is for the noise objective; Euler steps are deterministic")
+        return euler_sample(self.predict, start, steps, y, weight, path=path)
+
+
 @register_model
-class DiffusionModel(nn.Module):
+class VectorDenoiser(Denoiser):
+    """A denoiser for vectors of ``dim`` numbers: 2-D points to draw, or the 20-d VAE's codes (latent
+    diffusion). An MLP on the vector, sinusoidal time features and, with ``classes``, a label embedding
+    (dropped for a fraction ``label_dropout`` of the training vectors, for guidance)."""
+
+    def __init__(
+        self,
+        dim: int = 2,
+        objective: str = "noise",
+        hidden: int = 128,
+        classes: int = 0,
+        label_dropout: float = 0.1,
+        schedule_steps: int = 1000,
+    ):
+        super().__init__()
+        self._setup(objective, schedule_steps)
+        self.config = {
+            "dim": dim,
+            "objective": objective,
+            "hidden": hidden,
+            "classes": classes,
+            "label_dropout": label_dropout,
+            "schedule_steps": schedule_steps,
+        }
+        self.labels = nn.Embedding(classes + 1, hidden) if classes else None  # the last row: "no label"
+        self.inputs = nn.Linear(dim + 32, hidden)
+        self.net = nn.Sequential(
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, dim),
+        )
+
+    def predict(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.inputs(torch.cat([x, time_features(self._times(t), 32)], dim=1))
+        if self.labels is not None:
+            no_label = torch.full((len(x),), self.config["classes"], device=x.device)
+            h = h + self.labels(no_label if y is None else y.to(x.device).long())
+        return self.net(h)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        return self.loss(x, y)
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The objective's mean squared error on vectors x (N, dim), best standardised to unit scale."""
+        if self.labels is not None and y is not None:
+            drop = torch.rand(len(x), device=x.device) < self.config["label_dropout"]
+            y = torch.where(drop, torch.full_like(y, self.config["classes"]), y.to(x.device).long())
+        return {"loss": self.objective_loss(x.float(), y if self.labels is not None else None)}
+
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        *,
+        y: torch.Tensor | None = None,
+        steps: int = 50,
+        weight: float = 1.0,
+        eta: float = 0.0,
+        generator: torch.Generator | None = None,
+        path: bool = False,
+    ) -> torch.Tensor:
+        """n vectors in ``steps`` steps (guided towards labels ``y`` with ``weight``); with ``path``, the
+        whole way: (steps + 1, n, dim), noise first."""
+        where = generator.device if generator is not None else "cpu"
+        start = torch.randn(n, self.config["dim"], generator=generator, device=where).to(module_device(self))
+        visited = [start] if path else None
+        x = self.run_sampler(start, steps, y, weight, eta=eta, generator=generator, path=visited)
+        return torch.stack(visited).cpu() if path else x.cpu()
+
+
+@register_model
+class DiffusionModel(Denoiser):
     """A denoiser for 28 x 28 digits with its training objective and samplers; see the module docstring."""
 
     def __init__(
@@ -58,8 +186,7 @@ class DiffusionModel(nn.Module):
         schedule_steps: int = 1000,
     ):
         super().__init__()
-        if objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+        self._setup(objective, schedule_steps)
         if not 0 <= label_dropout <= 1:
             raise ValueError(f"label_dropout is a probability, got {label_dropout}")
         if channels % 8 or channels < 8:
@@ -71,7 +198,6 @@ class DiffusionModel(nn.Module):
             "label_dropout": label_dropout,
             "schedule_steps": schedule_steps,
         }
-        self.schedule = NoiseSchedule.linear(schedule_steps)
         c = channels
         self.time = nn.Sequential(nn.Linear(condition, condition), nn.SiLU(), nn.Linear(condition, condition))
         self.labels = nn.Embedding(NO_LABEL + 1, condition)
@@ -79,10 +205,6 @@ class DiffusionModel(nn.Module):
         self.middle = ConditionedBlock(2 * c, 2 * c, condition)
         self.up2, self.up1 = ConditionedBlock(4 * c, 2 * c, condition), ConditionedBlock(3 * c, c, condition)
         self.out = nn.Conv2d(c, 1, 1)
-
-    def _times(self, t: torch.Tensor) -> torch.Tensor:
-        """t as a time in [0, 1]: a diffusion step index over the schedule's length, a flow time as it is."""
-        return t.float() / len(self.schedule) if self.config["objective"] == "noise" else t.float()
 
     def predict(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         """The network's prediction (noise or velocity) for x_t in [-1, 1] scale; ``y`` None: no label."""
@@ -103,14 +225,7 @@ class DiffusionModel(nn.Module):
         x = x.reshape(len(x), 1, 28, 28).float() * 2.0 - 1.0
         drop = torch.rand(len(x), device=x.device) < self.config["label_dropout"]
         labels = torch.where(drop, torch.full_like(y, NO_LABEL), y.to(x.device).long())
-        e = torch.randn_like(x)
-        if self.config["objective"] == "noise":
-            t = torch.randint(0, len(self.schedule), (len(x),), device=x.device)
-            noisy, target = self.schedule.noise(x, t, e), e
-        else:
-            t = torch.rand(len(x), device=x.device)
-            noisy, target = flow_matching_pair(x, e, t)
-        return {"loss": F.mse_loss(self.predict(noisy, t, labels), target)}
+        return {"loss": self.objective_loss(x, labels)}
 
     @torch.no_grad()
     def sample(
@@ -120,15 +235,73 @@ class DiffusionModel(nn.Module):
         y: torch.Tensor | None = None,
         steps: int = 20,
         weight: float = 1.0,
+        eta: float = 0.0,
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """n images in [0, 1]: DDIM (noise objective) or Euler (velocity) in ``steps`` steps, guided towards
-        the labels ``y`` with weight ``weight`` (0: unconditional; ignored without labels)."""
+        the labels ``y`` with weight ``weight`` (0: unconditional; ignored without labels). ``eta`` 1 with
+        all the schedule's steps is DDPM's stochastic sampler (noise objective only)."""
         device = module_device(self)
         where = generator.device if generator is not None else device
         start = torch.randn(n, 1, 28, 28, generator=generator, device=where).to(device)
-        if self.config["objective"] == "noise":
-            x = ddim_sample(self.predict, self.schedule, start, steps, y, weight, clip=1.0)
-        else:
-            x = euler_sample(self.predict, start, steps, y, weight)
+        x = self.run_sampler(start, steps, y, weight, eta=eta, generator=generator, clip=1.0)
         return ((x + 1.0) / 2.0).clamp(0.0, 1.0)
+
+    def _steps_for(self, depth: float, steps: int) -> int:
+        if not 0 < depth <= 1:
+            raise ValueError(f"depth is the fraction of the way from image to noise, in (0, 1], got {depth}")
+        return max(1, round(steps * depth))
+
+    def _diffusion_step(self, depth: float) -> int:
+        return max(1, round(depth * (len(self.schedule) - 1)))
+
+    @torch.no_grad()
+    def invert(self, x: torch.Tensor, y: torch.Tensor, *, depth: float = 1.0, steps: int = 20) -> torch.Tensor:
+        """Images x in [0, 1] with their labels y run deterministically towards noise: DDIM inversion (noise
+        objective) or the flow-matching ODE backwards (velocity), a fraction ``depth`` of the way (1: to pure
+        noise), in about ``steps * depth`` steps. ``regenerate`` with the same settings comes back."""
+        device = module_device(self)
+        x = x.reshape(len(x), 1, 28, 28).float().to(device) * 2.0 - 1.0
+        y = torch.as_tensor(y, device=device).long()
+        n = self._steps_for(depth, steps)
+        if self.config["objective"] == "noise":
+            return ddim_invert(self.predict, self.schedule, x, n, y, end_step=self._diffusion_step(depth))
+        return euler_sample(self.predict, x, n, y, start_time=1.0, end_time=1.0 - depth)
+
+    @torch.no_grad()
+    def regenerate(
+        self, noisy: torch.Tensor, y: torch.Tensor, *, depth: float = 1.0, steps: int = 20, weight: float = 1.0
+    ) -> torch.Tensor:
+        """The way back from ``invert``'s output to images in [0, 1], guided towards labels ``y``: the same
+        ones to reconstruct, others to imagine the digit as another class."""
+        y = torch.as_tensor(y, device=noisy.device).long()
+        n = self._steps_for(depth, steps)
+        if self.config["objective"] == "noise":
+            start = self._diffusion_step(depth)
+            x = ddim_sample(self.predict, self.schedule, noisy, n, y, weight, clip=1.0, start_step=start)
+        else:
+            x = euler_sample(self.predict, noisy, n, y, weight, start_time=1.0 - depth)
+        return ((x + 1.0) / 2.0).clamp(0.0, 1.0)
+
+    def relabel(
+        self,
+        x: torch.Tensor,
+        source: torch.Tensor,
+        target: torch.Tensor,
+        *,
+        depth: float = 1.0,
+        steps: int = 20,
+        weight: float = 1.0,
+        batch_size: int = 500,
+    ) -> torch.Tensor:
+        """Digits x of classes ``source`` imagined as classes ``target``: ``invert`` under the source label,
+        ``regenerate`` under the target label. Returns images in [0, 1], (N, 1, 28, 28), on the CPU."""
+        if len(x) != len(source) or len(x) != len(target):
+            sizes = f"{len(x)}, {len(source)}, {len(target)}"
+            raise ValueError(f"x, source and target need one entry per image each, got {sizes}")
+        out = []
+        for i in range(0, len(x), batch_size):
+            rows = slice(i, i + batch_size)
+            noisy = self.invert(x[rows], source[rows], depth=depth, steps=steps)
+            out.append(self.regenerate(noisy, target[rows], depth=depth, steps=steps, weight=weight).cpu())
+        return torch.cat(out) if out else torch.zeros(0, 1, 28, 28)

@@ -97,17 +97,29 @@ def ddim_sample(
     y: torch.Tensor | None = None,
     weight: float = 1.0,
     clip: float | None = None,
+    eta: float = 0.0,
+    generator: torch.Generator | None = None,
+    start_step: int | None = None,
+    path: list[torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """DDIM with eta = 0: from pure noise ``start`` at step T - 1 to x_0 in ``steps`` deterministic steps.
+    """DDIM: from pure noise ``start`` at step T - 1 (or ``x_start_step``, as ``ddim_invert`` leaves it) to x_0
+    in ``steps`` steps along DDPM's marginals.
 
-    At each step, estimate x_0 from the predicted noise and re-noise it to the next, earlier step's level
-    with the same predicted noise: x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) e_hat. Near pure noise
-    the estimate divides by sqrt(abar_t), which is tiny, so a small error in e_hat becomes a huge x0_hat;
-    ``clip`` (the data's range, 1 for images in [-1, 1]) clamps x0_hat and recomputes e_hat to match.
+    At each step, estimate x_0 from the predicted noise and re-noise it to the next, earlier step s:
+    x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s - sigma^2) e_hat + sigma z. With ``eta`` 0, sigma = 0 and
+    sampling is deterministic (DDIM); with ``eta`` 1 and all T steps it is DDPM's ancestral sampler,
+    sigma^2 = beta_t (1 - abar_s) / (1 - abar_t). Near pure noise the estimate divides by sqrt(abar_t),
+    which is tiny, so a small error in e_hat becomes a huge x0_hat; ``clip`` (the data's range, 1 for
+    images in [-1, 1]) clamps x0_hat and recomputes e_hat to match. ``path``, a list, collects every x.
     """
     if not 1 <= steps <= len(schedule):
         raise ValueError(f"steps must be between 1 and the schedule's {len(schedule)}, got {steps}")
-    times = torch.linspace(len(schedule) - 1, 0, steps).round().long().tolist()
+    if not 0 <= eta <= 1:
+        raise ValueError(f"eta must be between 0 (DDIM) and 1 (DDPM), got {eta}")
+    first = len(schedule) - 1 if start_step is None else start_step
+    if not 0 <= first < len(schedule):
+        raise ValueError(f"start_step must be a step of the schedule (0 to {len(schedule) - 1}), got {start_step}")
+    times = torch.linspace(first, 0, steps).round().long().tolist()
     x = start
     for i, t in enumerate(times):
         now = torch.full((len(x),), t, dtype=torch.long, device=x.device)
@@ -117,23 +129,73 @@ def ddim_sample(
             x0_hat = x0_hat.clamp(-clip, clip)
             e_hat = schedule.noise_estimate(x, now, x0_hat)
         if i + 1 == len(times):
+            if path is not None:
+                path.append(x0_hat)
             return x0_hat
-        later = torch.full_like(now, times[i + 1])
-        x = schedule.noise(x0_hat, later, e_hat)
+        s = times[i + 1]
+        abar_t, abar_s = float(schedule.alpha_bars[t]), float(schedule.alpha_bars[s])
+        sigma = eta * ((1 - abar_s) / (1 - abar_t) * (1 - abar_t / abar_s)) ** 0.5
+        x = abar_s**0.5 * x0_hat + (1 - abar_s - sigma**2) ** 0.5 * e_hat
+        if sigma > 0:
+            where = generator.device if generator is not None else x.device
+            z = torch.randn(x.shape, generator=generator, device=where, dtype=x.dtype)
+            x = x + sigma * z.to(x.device)
+        if path is not None:
+            path.append(x)
+    return x
+
+
+@torch.no_grad()
+def ddim_invert(
+    net: Denoiser,
+    schedule: NoiseSchedule,
+    x0: torch.Tensor,
+    steps: int,
+    y: torch.Tensor | None = None,
+    weight: float = 1.0,
+    end_step: int | None = None,
+) -> torch.Tensor:
+    """DDIM run backwards: from clean images ``x0`` up to step ``end_step`` (default T - 1, pure noise) in
+    ``steps`` deterministic steps, each re-noising the current x_0 estimate with the current noise
+    estimate. ``ddim_sample`` from the result (``start_step=end_step``) gives ``x0`` back, up to the
+    error of taking each step's noise estimate at its start."""
+    last = len(schedule) - 1 if end_step is None else end_step
+    if not 1 <= steps <= len(schedule) or not 0 < last < len(schedule):
+        raise ValueError(f"need 1 <= steps <= {len(schedule)} and 0 < end_step < {len(schedule)}")
+    times = torch.linspace(0, last, steps + 1).round().long().tolist()
+    x = x0
+    for t, later in zip(times[:-1], times[1:], strict=True):
+        now = torch.full((len(x),), t, dtype=torch.long, device=x.device)
+        e_hat = guided(net, x, now, y, weight)
+        x = schedule.noise(schedule.clean_estimate(x, now, e_hat), torch.full_like(now, later), e_hat)
     return x
 
 
 @torch.no_grad()
 def euler_sample(
-    net: Denoiser, start: torch.Tensor, steps: int, y: torch.Tensor | None = None, weight: float = 1.0
+    net: Denoiser,
+    start: torch.Tensor,
+    steps: int,
+    y: torch.Tensor | None = None,
+    weight: float = 1.0,
+    start_time: float = 0.0,
+    end_time: float = 1.0,
+    path: list[torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """Flow matching's sampler: integrate dx/dt = v(x, t) from noise at t = 0 to t = 1 in ``steps`` Euler steps."""
+    """Flow matching's sampler: integrate dx/dt = v(x, t) from noise at t = 0 (or ``start_time``) to data at
+    t = 1 (or ``end_time``) in ``steps`` Euler steps. With ``end_time < start_time`` it runs backwards,
+    from an image towards its noise: the ODE's inverse, up to the Euler steps' error. ``path``, a list,
+    collects x after every step."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    x, dt = start, 1.0 / steps
+    if not (0 <= start_time <= 1 and 0 <= end_time <= 1):
+        raise ValueError(f"flow times lie in [0, 1], got start_time {start_time} and end_time {end_time}")
+    x, dt = start, (end_time - start_time) / steps
     for i in range(steps):
-        t = torch.full((len(x),), i * dt, device=x.device, dtype=x.dtype)
+        t = torch.full((len(x),), start_time + i * dt, device=x.device, dtype=x.dtype)
         x = x + dt * guided(net, x, t, y, weight)
+        if path is not None:
+            path.append(x)
     return x
 
 
@@ -143,4 +205,4 @@ def flow_matching_pair(x1: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> tu
     return (1 - t) * z + t * x1, x1 - z
 
 
-__all__ = ["NoiseSchedule", "ddim_sample", "euler_sample", "flow_matching_pair", "guided"]
+__all__ = ["NoiseSchedule", "ddim_invert", "ddim_sample", "euler_sample", "flow_matching_pair", "guided"]

@@ -45,18 +45,46 @@ class MovedDigits:
 @torch.no_grad()
 def move_to_every_class(model: nn.Module, data: MNIST, alpha: float) -> MovedDigits:
     """Encode each test digit of ``data``, add ``alpha`` times the axis from its class to each other class
-    (centroids of the training digits), and decode: 9 moved images per test digit."""
-    centroids = class_centroids(model, data.x_train, data.y_train)
-    codes = encode_all(model, data.x_test)
+    (centroids of the training digits), and decode: 9 moved images per test digit.
+
+    A class-conditional denoiser (a model with ``relabel``, such as ``gm.DiffusionModel``) has no code space
+    with class axes: it inverts each digit to noise under its own label and regenerates it under the
+    target label, and ``alpha`` is the guidance weight of the way back (1: the conditional model)."""
     labels = torch.as_tensor(data.y_test).cpu()
-    moved, index, source, target = [], [], [], []
+    index, source, target = [], [], []
     for a in range(N_CLASSES):
         others = torch.nonzero(labels != a).flatten()
-        moved.append(codes[others] + alpha * (centroids[a] - centroids[labels[others]]))
         index.append(others)
         source.append(labels[others])
         target.append(torch.full((len(others),), a))
-    return MovedDigits(decode_all(model, torch.cat(moved)), torch.cat(index), torch.cat(source), torch.cat(target))
+    index, source, target = torch.cat(index), torch.cat(source), torch.cat(target)
+    if hasattr(model, "relabel"):
+        return MovedDigits(_regenerate_as(model, data.x_test, labels, index, target, alpha), index, source, target)
+    centroids = class_centroids(model, data.x_train, data.y_train)
+    codes = encode_all(model, data.x_test)
+    moved = codes[index] + alpha * (centroids[target] - centroids[source])
+    return MovedDigits(decode_all(model, moved), index, source, target)
+
+
+def _regenerate_as(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    index: torch.Tensor,
+    target: torch.Tensor,
+    weight: float,
+    batch_size: int = 500,
+) -> torch.Tensor:
+    """A denoiser's moves: each image inverted once under its own label, then regenerated as
+    ``target[i]`` from the noise of image ``index[i]``."""
+    images = as_images(images)
+    starts = range(0, len(images), batch_size)
+    noise = torch.cat([model.invert(images[i : i + batch_size], labels[i : i + batch_size]) for i in starts])
+    moved = []
+    for i in range(0, len(index), batch_size):
+        rows = slice(i, i + batch_size)
+        moved.append(model.regenerate(noise[index[rows].to(noise.device)], target[rows], weight=weight).cpu())
+    return torch.cat(moved)
 
 
 def style_kept(source_values: np.ndarray, moved_values: np.ndarray, groups: np.ndarray) -> float:

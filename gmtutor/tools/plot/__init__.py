@@ -6,6 +6,7 @@
     latent       latent maps, pair canvases, alpha sweeps, the explorer's picture, animations
     imagination  target rate against realism, digits moved along style axes
     two_d        two-dimensional toy data: decision regions, densities, flows on points
+    diffusion    noising points, the paths samplers take, quality against sampling steps
     classifiers  Naive Bayes versus logistic regression on digits
     sequences    HMM versus CRF: tag transitions, tagging accuracy
 
@@ -22,6 +23,7 @@ from gmtutor.tools.plot.classifiers import (
     unseen_class_scores,
     unseen_digit_aucs,
 )
+from gmtutor.tools.plot.diffusion import guidance_trade, noising_on_points, sampling_paths, steps_vs_quality
 from gmtutor.tools.plot.images import digits_by_class, image_rows, show_images, tile
 from gmtutor.tools.plot.imagination import attribute_sweeps, imagination_map
 from gmtutor.tools.plot.latent import (
@@ -70,6 +72,7 @@ __all__ = [
     "flow_on_points",
     "generative_vs_discriminative_2d",
     "generator_loss_shapes",
+    "guidance_trade",
     "image_rows",
     "imagination_map",
     "latent_map",
@@ -78,9 +81,12 @@ __all__ = [
     "loss_curves",
     "naive_bayes_samples",
     "newcomer_verdicts",
+    "noising_on_points",
     "pair_canvas",
     "real_and_sampled_2d",
+    "sampling_paths",
     "show_images",
+    "steps_vs_quality",
     "sweep_animation",
     "tagging_curves",
     "tile",

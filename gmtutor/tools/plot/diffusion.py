@@ -1,0 +1,121 @@
+"""Diffusion and flow matching in pictures: noising points, the paths samplers take, quality per step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from gmtutor.tools.plot.style import SMALL
+
+
+def _bare(ax: plt.Axes, limit: float) -> None:
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequence[float], seed: int = 0) -> plt.Figure:
+    """Two rows of panels: DDPM's x_t = sqrt(abar_t) x + sqrt(1 - abar_t) e at steps spread over the schedule
+    (top), and flow matching's x_t = (1 - t) z + t x at the matching times (bottom, data at t = 1)."""
+    x = points.detach().double().cpu()
+    e = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    fig, axes = plt.subplots(2, len(fractions), figsize=(2.3 * len(fractions), 5.0))
+    for column, fraction in enumerate(fractions):
+        step = round(fraction * (len(schedule) - 1))
+        abar = float(schedule.alpha_bars[step])
+        noised = abar**0.5 * x + (1 - abar) ** 0.5 * e
+        t = 1.0 - fraction
+        straight = (1 - t) * e + t * x
+        for row, (cloud, label) in enumerate(
+            ((noised, f"step {step}\n$\\bar\\alpha$ = {abar:.3f}"), (straight, f"t = {t:.2f}"))
+        ):
+            ax = axes[row, column]
+            colour = "tab:blue" if row == 0 else "tab:green"
+            ax.scatter(*cloud.numpy().T, s=3, alpha=0.4, color=colour, edgecolors="none")
+            ax.set_title(label, fontsize=SMALL + 1)
+            _bare(ax, 3.2)
+    axes[0, 0].set_ylabel("diffusion (DDPM)")
+    axes[1, 0].set_ylabel("flow matching")
+    fig.suptitle("Data turned into noise, left to right")
+    fig.tight_layout()
+    return fig
+
+
+def sampling_paths(points: torch.Tensor, paths: dict[str, torch.Tensor], shown: int = 40) -> plt.Figure:
+    """One panel per sampler: the training points in grey, ``shown`` paths from noise (dots) to where they end
+    (orange), and every path's end point. ``paths[name]`` is (steps + 1, n, 2), noise first."""
+    fig, axes = plt.subplots(1, len(paths), figsize=(4.0 * len(paths), 4.3), squeeze=False)
+    for ax, (name, path) in zip(axes[0], paths.items(), strict=True):
+        path = path.detach().cpu().numpy()
+        ax.scatter(*points.detach().cpu().numpy().T, s=3, color="0.75", edgecolors="none", label="training points")
+        ax.scatter(*path[-1].T, s=4, color="tab:orange", alpha=0.5, edgecolors="none", label="samples")
+        for i in range(min(shown, path.shape[1])):
+            ax.plot(path[:, i, 0], path[:, i, 1], color="tab:purple", lw=0.7, alpha=0.6)
+        ax.scatter(*path[0, :shown].T, s=8, color="tab:purple", label="start (noise)")
+        steps = path.shape[0] - 1
+        ax.set_title(f"{name}, {steps} steps")
+        _bare(ax, 3.2)
+    axes[0, 0].legend(fontsize=SMALL, loc="lower left", framealpha=0.9, markerscale=2)
+    fig.tight_layout()
+    return fig
+
+
+def steps_vs_quality(sweeps: dict[str, list[dict[str, Any]]], title: str | None = None) -> plt.Figure:
+    """Two panels from ``gmtutor.tools.sampling.sampler_sweep`` rows, one line per sampler: the Frechet
+    distance of unconditional samples against sampling seconds, and the judge's accuracy on guided
+    samples against the number of steps."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for i, (name, rows) in enumerate(sweeps.items()):
+        colour = f"C{i}"
+        seconds = [row["seconds"] for row in rows]
+        left.plot(seconds, [row["FD"] for row in rows], marker="o", color=colour, label=name)
+        for row in rows:
+            left.annotate(str(row["steps"]), (row["seconds"], row["FD"]), fontsize=SMALL, color=colour,
+                          xytext=(4, 4), textcoords="offset points")  # fmt: skip
+        right.plot([row["steps"] for row in rows], [100 * row["judged right"] for row in rows], marker="o",
+                   color=colour, label=name)  # fmt: skip
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlabel("seconds to draw the samples (log scale; labels: steps)")
+    left.set_ylabel("Fréchet distance (log scale; lower is better)")
+    right.set_xscale("log")
+    right.set_xlabel("sampling steps (log scale)")
+    right.set_ylabel("judged as the asked-for digit (%)")
+    right.set_ylim(0, 100)
+    right.axhline(10, color="grey", lw=0.8, ls=":")
+    right.annotate("chance", (right.get_xlim()[0], 10), xytext=(4, 3), textcoords="offset points", fontsize=SMALL)
+    for ax in (left, right):
+        ax.grid(alpha=0.3, which="both")
+    right.legend(fontsize=SMALL, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def guidance_trade(rows: list[dict[str, Any]], title: str | None = None) -> plt.Figure:
+    """The judge's accuracy and the Frechet distance of guided samples against the guidance weight, on
+    two axes: stronger guidance buys the asked-for class and costs variety and realism."""
+    weights = np.array([row["weight"] for row in rows])
+    fig, left = plt.subplots(figsize=(6.4, 3.8))
+    right = left.twinx()
+    left.plot(weights, [100 * row["judged right"] for row in rows], marker="o", color="C0")
+    right.plot(weights, [row["FD"] for row in rows], marker="s", color="C1")
+    left.set_xlabel("guidance weight w (0: no label, 1: the conditional model)")
+    left.set_ylabel("judged as the asked-for digit (%)", color="C0")
+    right.set_ylabel("Fréchet distance (lower is better)", color="C1")
+    left.set_ylim(0, 100)
+    left.grid(alpha=0.3)
+    if title:
+        left.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["guidance_trade", "noising_on_points", "sampling_paths", "steps_vs_quality"]
