@@ -12,6 +12,7 @@ Three layers, one folder each; a layer imports only from the layers above it in 
 Each module is also reachable as ``gm.<name>`` (``gm.plot``, ``gm.zoo``, ...), loaded when first used.
 """
 
+from gmtutor.core.allocator import keep_freed_memory
 from gmtutor.core.checkpoint import CheckpointError, load, register_model, save
 from gmtutor.core.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
 from gmtutor.core.recipes import RECIPES, recipe
@@ -35,6 +36,8 @@ from gmtutor.models import (
 )
 
 __version__ = "0.1.0"
+
+keep_freed_memory()  # on Linux: large CPU tensors stop costing page faults (gmtutor/core/allocator.py)
 
 # gm.<module>, loaded on first use: matplotlib, ipywidgets and scikit-learn only load when wanted,
 # and the present layer (nbformat, nbclient) only where its extra is installed.

@@ -1,5 +1,7 @@
 """Device choice, seeding and quick mode."""
 
+import sys
+
 import pytest
 import torch
 
@@ -56,3 +58,15 @@ def test_default_device_is_available(monkeypatch):
 def test_cache_dir_override(monkeypatch, tmp_path):
     monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
     assert gm.cache_dir() == tmp_path
+
+
+def test_freed_memory_is_kept_on_linux_unless_opted_out(monkeypatch):
+    import platform
+
+    from gmtutor.core.allocator import keep_freed_memory
+
+    monkeypatch.setenv("GMTUTOR_KEEP_FREED_MEMORY", "0")
+    assert keep_freed_memory() is False
+    monkeypatch.delenv("GMTUTOR_KEEP_FREED_MEMORY")
+    expected = sys.platform == "linux" and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is expected

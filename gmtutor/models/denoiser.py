@@ -23,6 +23,7 @@ from gmtutor.models.diffusion import NoiseSchedule, ddim_invert, ddim_sample, eu
 
 OBJECTIVES = ("noise", "velocity")
 NO_LABEL = 10  # the label embedding's extra row: "no label given"
+SAMPLING_BATCH = 256  # images per pass when sampling: larger batches are no faster on a CPU, and need more memory
 
 
 def time_features(t: torch.Tensor, size: int) -> torch.Tensor:
@@ -237,15 +238,21 @@ class DiffusionModel(Denoiser):
         weight: float = 1.0,
         eta: float = 0.0,
         generator: torch.Generator | None = None,
+        batch_size: int = SAMPLING_BATCH,
     ) -> torch.Tensor:
         """n images in [0, 1]: DDIM (noise objective) or Euler (velocity) in ``steps`` steps, guided towards
         the labels ``y`` with weight ``weight`` (0: unconditional; ignored without labels). ``eta`` 1 with
-        all the schedule's steps is DDPM's stochastic sampler (noise objective only)."""
+        all the schedule's steps is DDPM's stochastic sampler (noise objective only). The starting noise is
+        drawn at once, then sampled ``batch_size`` images at a time."""
         device = module_device(self)
         where = generator.device if generator is not None else device
         start = torch.randn(n, 1, 28, 28, generator=generator, device=where).to(device)
-        x = self.run_sampler(start, steps, y, weight, eta=eta, generator=generator, clip=1.0)
-        return ((x + 1.0) / 2.0).clamp(0.0, 1.0)
+        out = []
+        for i in range(0, n, batch_size):
+            labels = None if y is None else y[i : i + batch_size]
+            x = self.run_sampler(start[i : i + batch_size], steps, labels, weight, eta, generator, clip=1.0)
+            out.append(((x + 1.0) / 2.0).clamp(0.0, 1.0))
+        return torch.cat(out) if out else start
 
     def _steps_for(self, depth: float, steps: int) -> int:
         if not 0 < depth <= 1:
@@ -292,7 +299,7 @@ class DiffusionModel(Denoiser):
         depth: float = 1.0,
         steps: int = 20,
         weight: float = 1.0,
-        batch_size: int = 500,
+        batch_size: int = SAMPLING_BATCH,
     ) -> torch.Tensor:
         """Digits x of classes ``source`` imagined as classes ``target``: ``invert`` under the source label,
         ``regenerate`` under the target label. Returns images in [0, 1], (N, 1, 28, 28), on the CPU."""

@@ -73,7 +73,7 @@ def _regenerate_as(
     index: torch.Tensor,
     target: torch.Tensor,
     weight: float,
-    batch_size: int = 500,
+    batch_size: int = 256,
 ) -> torch.Tensor:
     """A denoiser's moves: each image inverted once under its own label, then regenerated as
     ``target[i]`` from the noise of image ``index[i]``."""
