@@ -71,9 +71,13 @@ def checkpoint_path(chosen: Recipe, data: MNIST) -> Path:
 
 
 def _versions() -> dict[str, str]:
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"python": platform.python_version(), "torch": str(torch.__version__), "gmtutor": version("gmtutor")}
+    try:
+        ours = version("gmtutor")
+    except PackageNotFoundError:  # run from a checkout on the path, not installed
+        from gmtutor import __version__ as ours
+    return {"python": platform.python_version(), "torch": str(torch.__version__), "gmtutor": ours}
 
 
 def lock_path(path: Path) -> Path:
