@@ -4,7 +4,8 @@ Every model enters on the same terms (``gmtutor.tools.scoreboard``): negative lo
 digits as 8-bit images (dequantised; the VAE's as an importance-weighted bound with k samples under a
 continuous-Bernoulli reading of its decoder), the Frechet distance and precision/recall of 10,000 samples
 against the test digits in the CNN judge's features (the training digits give the floor), imagination at
-alpha 1, parameters and training seconds. Models come from the cache (trained with their full-mode
+alpha 1 (for the denoisers: each digit inverted to noise and regenerated under the other labels),
+parameters and training seconds. Models come from the cache (trained with their full-mode
 recipes on first use); Naive Bayes is fitted here, and its imagination is the pixel baseline's (its class
 means are the pixel centroids). The CycleGAN enters with its own pair of digits, translated both ways
 (``translation_row``): it samples nothing from noise.
@@ -32,6 +33,8 @@ FAMILIES = {
     "WGAN-GP": "wgan-gp",
     "InfoGAN": "infogan",
     "RealNVP": "flow",
+    "DDPM (noise)": "ddpm",
+    "flow matching": "flow-matching",
 }
 
 

@@ -6,7 +6,7 @@ images = gm.as_images(data.x_train[:64])
 
 Three layers, one folder each; a layer imports only from the layers above it in this list:
     gmtutor.core      data, devices and seeds, the training loop, checkpoints, recipes, the model cache
-    gmtutor.models    the models (VAE, GAN, BiGAN, flows, Naive Bayes, the HMM and CRF taggers)
+    gmtutor.models    the models (VAE, GANs, flows, diffusion, Naive Bayes, the HMM and CRF taggers)
     gmtutor.tools     the course's tools: latent arithmetic, evaluation, figures, widgets
     gmtutor.present   running, slicing and serving the notebooks (the ``present`` extra)
 Each module is also reachable as ``gm.<name>`` (``gm.plot``, ``gm.zoo``, ...), loaded when first used.
@@ -45,7 +45,10 @@ _MODULE_LAYERS = {
     **dict.fromkeys(
         ["data", "files", "runtime", "progress", "train", "checkpoint", "recipes", "zoo", "treebank"], "core"
     ),
-    **dict.fromkeys(["latent", "evaluate", "classifiers", "novelty", "toy", "widgets", "plot", "tagging"], "tools"),
+    **dict.fromkeys(
+        ["latent", "evaluate", "classifiers", "novelty", "toy", "widgets", "plot", "tagging", "sampling", "guidance"],
+        "tools",
+    ),
     **dict.fromkeys(["course", "slides", "app"], "present"),
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import ScalarFormatter
 
 from gmtutor.tools.plot.style import SMALL
 
@@ -25,7 +26,7 @@ def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequenc
     (top), and flow matching's x_t = (1 - t) z + t x at the matching times (bottom, data at t = 1)."""
     x = points.detach().double().cpu()
     e = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    fig, axes = plt.subplots(2, len(fractions), figsize=(2.3 * len(fractions), 5.0))
+    fig, axes = plt.subplots(2, len(fractions), figsize=(2.3 * len(fractions), 5.6))
     for column, fraction in enumerate(fractions):
         step = round(fraction * (len(schedule) - 1))
         abar = float(schedule.alpha_bars[step])
@@ -43,21 +44,23 @@ def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequenc
     axes[0, 0].set_ylabel("diffusion (DDPM)")
     axes[1, 0].set_ylabel("flow matching")
     fig.suptitle("Data turned into noise, left to right")
-    fig.tight_layout()
+    fig.tight_layout(h_pad=1.5)
     return fig
 
 
 def sampling_paths(points: torch.Tensor, paths: dict[str, torch.Tensor], shown: int = 40) -> plt.Figure:
-    """One panel per sampler: the training points in grey, ``shown`` paths from noise (dots) to where they end
-    (orange), and every path's end point. ``paths[name]`` is (steps + 1, n, 2), noise first."""
+    """One panel per sampler: the training points in grey, ``shown`` paths from noise (dots) to where they end,
+    and every path's end point (orange). ``paths[name]`` is (steps + 1, n, 2), noise first. A path of more
+    than 100 steps is drawn for a sixth as many points, or its jitter would hide the panel."""
     fig, axes = plt.subplots(1, len(paths), figsize=(4.0 * len(paths), 4.3), squeeze=False)
     for ax, (name, path) in zip(axes[0], paths.items(), strict=True):
         path = path.detach().cpu().numpy()
+        drawn = min(shown if path.shape[0] <= 101 else max(1, shown // 6), path.shape[1])
         ax.scatter(*points.detach().cpu().numpy().T, s=3, color="0.75", edgecolors="none", label="training points")
-        ax.scatter(*path[-1].T, s=4, color="tab:orange", alpha=0.5, edgecolors="none", label="samples")
-        for i in range(min(shown, path.shape[1])):
+        for i in range(drawn):
             ax.plot(path[:, i, 0], path[:, i, 1], color="tab:purple", lw=0.7, alpha=0.6)
-        ax.scatter(*path[0, :shown].T, s=8, color="tab:purple", label="start (noise)")
+        ax.scatter(*path[0, :drawn].T, s=8, color="tab:purple", label="start (noise)", zorder=3)
+        ax.scatter(*path[-1].T, s=4, color="tab:orange", alpha=0.6, edgecolors="none", label="samples", zorder=4)
         steps = path.shape[0] - 1
         ax.set_title(f"{name}, {steps} steps")
         _bare(ax, 3.2)
@@ -82,6 +85,8 @@ def steps_vs_quality(sweeps: dict[str, list[dict[str, Any]]], title: str | None 
                    color=colour, label=name)  # fmt: skip
     left.set_xscale("log")
     left.set_yscale("log")
+    left.yaxis.set_major_formatter(ScalarFormatter())
+    left.yaxis.set_minor_formatter(ScalarFormatter())
     left.set_xlabel("seconds to draw the samples (log scale; labels: steps)")
     left.set_ylabel("Fréchet distance (log scale; lower is better)")
     right.set_xscale("log")
