@@ -23,7 +23,8 @@ def _bare(ax: plt.Axes, limit: float) -> None:
 
 def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequence[float], seed: int = 0) -> plt.Figure:
     """Two rows of panels: DDPM's x_t = sqrt(abar_t) x + sqrt(1 - abar_t) e at steps spread over the schedule
-    (top), and flow matching's x_t = (1 - t) z + t x at the matching times (bottom, data at t = 1)."""
+    (top; steps counted from 1, as in the DDPM paper), and flow matching's x_t = (1 - t) z + t x at the
+    matching times (bottom, data at t = 1)."""
     x = points.detach().double().cpu()
     e = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     fig, axes = plt.subplots(2, len(fractions), figsize=(2.3 * len(fractions), 5.6))
@@ -34,7 +35,7 @@ def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequenc
         t = 1.0 - fraction
         straight = (1 - t) * e + t * x
         for row, (cloud, label) in enumerate(
-            ((noised, f"step {step}\n$\\bar\\alpha$ = {abar:.3f}"), (straight, f"t = {t:.2f}"))
+            ((noised, f"step {step + 1}\n$\\bar\\alpha$ = {abar:.3f}"), (straight, f"t = {t:.2f}"))
         ):
             ax = axes[row, column]
             colour = "tab:blue" if row == 0 else "tab:green"
@@ -51,11 +52,11 @@ def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequenc
 def sampling_paths(points: torch.Tensor, paths: dict[str, torch.Tensor], shown: int = 40) -> plt.Figure:
     """One panel per sampler: the training points in grey, ``shown`` paths from noise (dots) to where they end,
     and every path's end point (orange). ``paths[name]`` is (steps + 1, n, 2), noise first. A path of more
-    than 100 steps is drawn for a sixth as many points, or its jitter would hide the panel."""
+    than 100 steps is drawn for a tenth as many points, or its jitter would hide the panel."""
     fig, axes = plt.subplots(1, len(paths), figsize=(4.0 * len(paths), 4.3), squeeze=False)
     for ax, (name, path) in zip(axes[0], paths.items(), strict=True):
         path = path.detach().cpu().numpy()
-        drawn = min(shown if path.shape[0] <= 101 else max(1, shown // 6), path.shape[1])
+        drawn = min(shown if path.shape[0] <= 101 else max(1, shown // 10), path.shape[1])
         ax.scatter(*points.detach().cpu().numpy().T, s=3, color="0.75", edgecolors="none", label="training points")
         for i in range(drawn):
             ax.plot(path[:, i, 0], path[:, i, 1], color="tab:purple", lw=0.7, alpha=0.6)
