@@ -23,19 +23,15 @@ os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the 
 
 import gmtutor as gm  # noqa: E402
 from gmtutor.tools.classifiers import pixels  # noqa: E402
-from gmtutor.tools.scoreboard import floor_row, format_scoreboard, score_model, translation_row  # noqa: E402
+from gmtutor.tools.scoreboard import (  # noqa: E402
+    COURSE_MODELS,
+    floor_row,
+    format_scoreboard,
+    score_model,
+    translation_row,
+)
 
-FAMILIES = {
-    "VAE 2-d": "vae-2d",
-    "VAE 20-d": "vae-20d",
-    "GAN": "gan",
-    "BiGAN": "bigan",
-    "WGAN-GP": "wgan-gp",
-    "InfoGAN": "infogan",
-    "RealNVP": "flow",
-    "DDPM (noise)": "ddpm",
-    "flow matching": "flow-matching",
-}
+FAMILIES = {"VAE 2-d": "vae-2d", **COURSE_MODELS, "DDPM (noise)": "ddpm", "flow matching": "flow-matching"}
 
 
 def main() -> None:

@@ -105,6 +105,13 @@ class Recipe:
         )
 
 
+def _denoiser_recipe(name: str, objective: str) -> Recipe:
+    """The diffusion U-Net's recipe for one objective: 1,200 steps of 128, lr 2e-3 falling along a cosine."""
+    config = {"objective": objective, "channels": 32}
+    cosine = {"lr_schedule": "cosine"}
+    return Recipe(name, "DiffusionModel", config, steps=1200, lr=2e-3, log_every=120, fit_options=cosine)
+
+
 RECIPES: dict[str, Recipe] = {
     "vae-2d": Recipe("vae-2d", "VAE", {"latent_dim": 2}, steps=subset_passes(30, 128)),
     "vae-20d": Recipe(
@@ -160,24 +167,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     # One U-Net, two objectives (notebook 06b): DDPM's noise prediction and flow matching's velocity,
     # the same steps, batch and learning rate, so that only the objective differs.
-    "ddpm": Recipe(
-        "ddpm",
-        "DiffusionModel",
-        {"objective": "noise", "channels": 32},
-        steps=1200,
-        lr=2e-3,
-        log_every=120,
-        fit_options={"lr_schedule": "cosine"},
-    ),
-    "flow-matching": Recipe(
-        "flow-matching",
-        "DiffusionModel",
-        {"objective": "velocity", "channels": 32},
-        steps=1200,
-        lr=2e-3,
-        log_every=120,
-        fit_options={"lr_schedule": "cosine"},
-    ),
+    "ddpm": _denoiser_recipe("ddpm", "noise"),
+    "flow-matching": _denoiser_recipe("flow-matching", "velocity"),
     # Not a generative model: the convolutional judge of generated digits and the feature space of realism.
     "judge": Recipe(
         "judge", "DigitCNN", {"features": 128}, steps=subset_passes(30, 128), fit_options={"lr_schedule": "cosine"}
