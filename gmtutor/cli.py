@@ -1,4 +1,4 @@
-"""The `gmtutor` command: data, train, cache, course, slides and app subcommands (`gmtutor --help`)."""
+"""The `gmtutor` command: data, train, cache, course, slides, notebooks and app subcommands (`gmtutor --help`)."""
 
 from __future__ import annotations
 
@@ -131,6 +131,24 @@ def _slides(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notebooks(args: argparse.Namespace) -> int:
+    from gmtutor.core.notebooks import copy_notebooks
+
+    report = copy_notebooks(args.folder, overwrite=args.force)
+    folder = report.folder.resolve()
+    done = len(report.copied) + len(report.replaced)
+    print(
+        f"{done} notebooks written to {folder}"
+        + (f", {len(report.unchanged)} already there" if report.unchanged else "")
+    )
+    if report.replaced:
+        print(f"replaced your edited copies (--force): {', '.join(report.replaced)}")
+    if report.kept:
+        print(f"kept your edited copies: {', '.join(report.kept)} (gmtutor notebooks --force replaces them)")
+    print(f"open them with: jupyter lab {folder}")
+    return 0
+
+
 def _app(args: argparse.Namespace) -> int:
     from gmtutor.present.app import serve
 
@@ -177,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--reveal", default=None, help="a local reveal.js 4 folder (default: node_modules/reveal.js from npm install)"
     )
     slides.set_defaults(run=_slides)
+
+    notebooks = commands.add_parser("notebooks", help="copy the course's notebooks into a folder to open in JupyterLab")
+    notebooks.add_argument("folder", nargs="?", default="gmtutor-notebooks", help="where (default: gmtutor-notebooks)")
+    notebooks.add_argument("--force", action="store_true", help="replace notebooks you have edited there")
+    notebooks.set_defaults(run=_notebooks)
 
     app = commands.add_parser("app", help="serve the live alpha-slider explorer with Voila on 127.0.0.1")
     app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")
