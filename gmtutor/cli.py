@@ -1,4 +1,4 @@
-"""The `gmtutor` command: data, train, cache, course, slides, notebooks and app subcommands (`gmtutor --help`)."""
+"""The `gmtutor` command: data, train, cache, course, slides, site, notebooks and app subcommands (`--help`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from gmtutor.present import DEFAULT_PORT
 EXTRA_FOR_MODULE = {
     **dict.fromkeys(["nbformat", "nbclient", "nbconvert", "ipykernel", "voila", "playwright"], "present"),
     **dict.fromkeys(["pytest", "nbval"], "test"),
+    **dict.fromkeys(["sphinx", "myst_nb", "furo"], "site"),
 }
 
 
@@ -149,6 +150,13 @@ def _notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site(args: argparse.Namespace) -> int:
+    from gmtutor.present.site import main as build
+
+    build(args.out)
+    return 0
+
+
 def _app(args: argparse.Namespace) -> int:
     from gmtutor.present.app import serve
 
@@ -200,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks.add_argument("folder", nargs="?", default="gmtutor-notebooks", help="where (default: gmtutor-notebooks)")
     notebooks.add_argument("--force", action="store_true", help="replace notebooks you have edited there")
     notebooks.set_defaults(run=_notebooks)
+
+    site = commands.add_parser("site", help="build the course's website from the stored notebooks (offline)")
+    site.add_argument("--out", default="site", help="folder for the website (default: site)")
+    site.set_defaults(run=_site)
 
     app = commands.add_parser("app", help="serve the live alpha-slider explorer with Voila on 127.0.0.1")
     app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")

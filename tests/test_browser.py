@@ -230,3 +230,42 @@ def test_every_notebook_reads_as_a_web_page_without_scripts(tmp_path):
                 page.screenshot(path=os.environ["GMTUTOR_PAGE_SCREENSHOT"], full_page=False)
         finally:
             browser.close()
+
+
+def test_the_course_website_builds_and_reads_offline(tmp_path):
+    """`gmtutor site`: every page opens from file://, every figure loads, the equations are typeset, and
+    no request leaves the machine. Saves a screenshot of the front page (the README) beside the site."""
+    require_browser()
+    require(((ROOT / "node_modules" / "mathjax").is_dir(), "node_modules/ (npm install in the repository's root)"))
+    require((importlib.util.find_spec("sphinx") is not None, "Sphinx and MyST-NB (pip install -e '.[site]')"))
+    from playwright.sync_api import sync_playwright
+
+    from gmtutor.present.site import build_site
+
+    index = build_site(tmp_path / "site")
+    pages = [index, *sorted((index.parent / "notebooks").glob("*.html")), index.parent / "api.html"]
+    assert len(pages) == 2 + len(list((ROOT / "notebooks").glob("[0-9]*.ipynb")))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            for html in pages:
+                page.goto(html.as_uri())
+                page.wait_for_load_state("load")
+                broken = page.evaluate(
+                    "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+                )
+                assert broken == [], f"{html.name}: figures that do not load: {broken[:3]}"
+                if html.stem == "06b_diffusion":  # a chapter full of equations
+                    page.wait_for_function("document.querySelectorAll('.MathJax_SVG').length > 20", timeout=60_000)
+                    figures = page.evaluate("document.images.length")
+                    assert figures >= 10, f"the diffusion chapter shows {figures} figures"
+            page.goto(index.as_uri())
+            page.screenshot(path=str(tmp_path / "site-front-page.png"))
+        finally:
+            browser.close()
+    outside = [url for url in requested if not url.startswith(("file:", "data:", "blob:", "about:"))]
+    assert outside == [], f"requests that left the machine: {outside[:5]}"
+    assert (tmp_path / "site-front-page.png").stat().st_size > 10_000

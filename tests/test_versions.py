@@ -29,7 +29,7 @@ def test_the_constraints_pin_every_dependency_of_the_package():
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = list(project["dependencies"])
-    for extra in ("lab", "test", "present"):
+    for extra in ("lab", "test", "present", "site"):
         wanted += project["optional-dependencies"][extra]
     pinned = pins()
     for requirement in wanted:

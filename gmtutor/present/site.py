@@ -1,0 +1,141 @@
+"""The course as a static website, built offline from the stored notebooks (``gmtutor site``).
+
+Sphinx with MyST-NB renders each notebook as a chapter with its stored outputs (nothing is executed),
+the README as the front page, and an API reference from the package's docstrings (autodoc). Nothing is
+fetched at build or at view time: the theme (Furo) ships its assets, and MathJax 2 comes from the local
+``npm install`` that the slides use, with SVG output, so no web font is loaded from a ``file://`` page.
+Each chapter links to its slide deck (``gmtutor slides --out <site>/slides`` builds them next to it).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from gmtutor.core.runtime import checkout_root
+from gmtutor.present.slides import MATHJAX_PARTS, _copy, _installed
+
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS_SVG-full,Safe"  # Sphinx puts it under _static/
+
+CONF = """
+project = "gmtutor: how generative models learn to create something new"
+author = "the gmtutor authors"
+extensions = ["myst_nb", "sphinx.ext.autodoc"]
+nb_execution_mode = "off"  # the notebooks are stored with the outputs of a full run
+myst_enable_extensions = ["dollarmath", "amsmath"]
+html_theme = "furo"
+html_title = "gmtutor"
+html_static_path = ["_static"]
+mathjax_path = "{mathjax}"
+mathjax2_config = {{"tex2jax": {{  # as Sphinx configures MathJax 2 itself
+    "inlineMath": [["\\\\(", "\\\\)"]],
+    "displayMath": [["\\\\[", "\\\\]"]],
+    "processRefs": False,
+    "processEnvironments": False,
+    "ignoreClass": "tex2jax_ignore|mathjax_ignore|document",
+    "processClass": "tex2jax_process|mathjax_process|math|output_area",
+}}}}
+autodoc_member_order = "bysource"
+suppress_warnings = ["mystnb.unknown_mime_type", "myst.header", "myst.xref_missing", "misc.highlighting_failure"]
+exclude_patterns = ["_build"]
+"""
+
+API_MODULES = (
+    "gmtutor",
+    "gmtutor.core.data",
+    "gmtutor.core.train",
+    "gmtutor.core.zoo",
+    "gmtutor.models.vae",
+    "gmtutor.models.gan",
+    "gmtutor.models.flow",
+    "gmtutor.models.diffusion",
+    "gmtutor.models.denoiser",
+    "gmtutor.tools.latent",
+    "gmtutor.tools.imagination",
+    "gmtutor.tools.realism",
+    "gmtutor.tools.scoreboard",
+    "gmtutor.tools.sampling",
+)
+
+
+def _front_page(readme: str, notebooks: list[str]) -> str:
+    chapters = "\n".join(f"notebooks/{name}" for name in notebooks)
+    readme = readme.replace("](docs/", "](_static/docs/")  # the README's pictures travel with the site
+    return f"{readme}\n\n```{{toctree}}\n:caption: The course\n:maxdepth: 1\n\n{chapters}\napi\n```\n"
+
+
+def _api_page() -> str:
+    blocks = [f"## `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n```\n" for name in API_MODULES]
+    return "# API reference\n\nGenerated from the package's docstrings.\n\n" + "\n".join(blocks)
+
+
+REMOTE_STYLESHEET = re.compile(r"<link[^>]+href=[\"']https?://[^>]*>")
+
+
+def _with_slide_link(notebook: Path, target: Path) -> None:
+    """Copy a notebook, adding a first cell that links to its deck (built by ``gmtutor slides``), and drop
+    stylesheets that stored HTML outputs fetch from the web (matplotlib's animation controls link Font
+    Awesome from a CDN: the buttons keep working, without their icons)."""
+    import nbformat
+
+    book = nbformat.read(notebook, as_version=4)
+    for cell in book.cells:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html")
+            if html is not None:
+                text = "".join(html) if isinstance(html, list) else html
+                output["data"]["text/html"] = REMOTE_STYLESHEET.sub("", text)
+    deck = f"{notebook.stem}.slides.html"
+    link = f"*Slides of this chapter: [{deck}](../slides/{deck}) (offline; `gmtutor slides --out <site>/slides`).*"
+    book.cells.insert(1, nbformat.v4.new_markdown_cell(link))
+    nbformat.write(book, target)
+
+
+def build_site(out: str | Path = "site", notebooks: Path | None = None) -> Path:
+    """Build the website into ``out`` and return the path of its front page, ``out/index.html``."""
+    from sphinx.cmd.build import build_main
+
+    root = checkout_root()
+    notebooks = notebooks or root / "notebooks"
+    books = sorted(notebooks.glob("[0-9]*.ipynb"))
+    if not books:
+        raise FileNotFoundError(f"no notebooks in {notebooks}")
+    out = Path(out).resolve()
+    mathjax = _installed("mathjax/MathJax.js", "MathJax 2").parent
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch)
+        static = source / "_static"
+        for part in MATHJAX_PARTS:
+            _copy(mathjax / part, static / "mathjax" / part)
+        # the combined configuration also loads the accessibility menu, which the decks' copy leaves out
+        shutil.copytree(mathjax / "extensions" / "a11y", static / "mathjax" / "extensions" / "a11y")
+        for picture in (root / "docs").glob("*.png"):
+            _copy(picture, static / "docs" / picture.name)
+        (source / "notebooks").mkdir()
+        for book in books:
+            _with_slide_link(book, source / "notebooks" / book.name)
+        readme = (root / "README.md").read_text(encoding="utf-8")
+        (source / "index.md").write_text(_front_page(readme, [b.stem for b in books]), encoding="utf-8")
+        (source / "api.md").write_text(_api_page(), encoding="utf-8")
+        (source / "conf.py").write_text(CONF.format(mathjax=MATHJAX_URL), encoding="utf-8")
+        status = build_main(["-b", "html", "-q", "-d", str(source / "_build" / "doctrees"), str(source), str(out)])
+    if status != 0:
+        raise RuntimeError(f"Sphinx failed to build the site (exit status {status}); its messages are above")
+    return out / "index.html"
+
+
+def main(out: str = "site") -> None:
+    start = time.perf_counter()
+    index = build_site(out)
+    size = sum(path.stat().st_size for path in index.parent.rglob("*") if path.is_file())
+    print(f"built {index} in {time.perf_counter() - start:.1f} s, {size / 1e6:.1f} MB; open it in a browser")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["build_site"]
