@@ -1,5 +1,6 @@
 """The course without a clone: the notebooks ship with the package and `gmtutor notebooks` copies them."""
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -79,18 +80,12 @@ def test_the_wheel_carries_the_notebooks_and_its_command_copies_them(tmp_path):
         "print('kernel gmtutor:', nb.cells[-1].outputs[0]['text'])"
     )
     env = {"GMTUTOR_QUICK": "1", "GMTUTOR_DATA": "embedded", "GMTUTOR_CACHE_DIR": str(tmp_path / "cache")}
-    env["PATH"] = f"{venv / 'bin'}:{_environ().get('PATH', '')}"  # the kernel's "python" is the new environment's
+    env["PATH"] = f"{venv / 'bin'}:{os.environ.get('PATH', '')}"  # the kernel's "python" is the new environment's
     result = subprocess.run(
-        [python, "-c", run], cwd=learner, capture_output=True, text=True, env={**_environ(), **env}, timeout=600
+        [python, "-c", run], cwd=learner, capture_output=True, text=True, env={**os.environ, **env}, timeout=600
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "kernel gmtutor: " + str(venv) in result.stdout, result.stdout  # the notebook ran on the wheel
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def test_pyproject_lists_every_package():

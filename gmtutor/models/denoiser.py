@@ -67,6 +67,11 @@ class Denoiser(nn.Module):
     def predict(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         raise NotImplementedError
 
+    def drop_labels(self, y: torch.Tensor, no_label: int) -> torch.Tensor:
+        """``y`` with a fraction ``label_dropout`` of its labels replaced by ``no_label`` (for guidance)."""
+        drop = torch.rand(len(y), device=y.device) < self.config["label_dropout"]
+        return torch.where(drop, torch.full_like(y, no_label), y)
+
     def objective_loss(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         """The mean squared error of the prediction at a random time: noise (DDPM) or velocity (flow matching)."""
         e = torch.randn_like(x)
@@ -148,10 +153,10 @@ class VectorDenoiser(Denoiser):
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The objective's mean squared error on vectors x (N, dim), best standardised to unit scale."""
-        if self.labels is not None and y is not None:
-            drop = torch.rand(len(x), device=x.device) < self.config["label_dropout"]
-            y = torch.where(drop, torch.full_like(y, self.config["classes"]), y.to(x.device).long())
-        return {"loss": self.objective_loss(x.float(), y if self.labels is not None else None)}
+        if self.labels is None or y is None:
+            return {"loss": self.objective_loss(x.float(), None)}
+        labels = self.drop_labels(y.to(x.device).long(), no_label=self.config["classes"])
+        return {"loss": self.objective_loss(x.float(), labels)}
 
     @torch.no_grad()
     def sample(
@@ -224,9 +229,7 @@ class DiffusionModel(Denoiser):
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         """Mean squared error of the prediction on noised images x (in [0, 1]) with labels y (some dropped)."""
         x = x.reshape(len(x), 1, 28, 28).float() * 2.0 - 1.0
-        drop = torch.rand(len(x), device=x.device) < self.config["label_dropout"]
-        labels = torch.where(drop, torch.full_like(y, NO_LABEL), y.to(x.device).long())
-        return {"loss": self.objective_loss(x, labels)}
+        return {"loss": self.objective_loss(x, self.drop_labels(y.to(x.device).long(), NO_LABEL))}
 
     @torch.no_grad()
     def sample(

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from gmtutor.core.runtime import checkout_root
-from gmtutor.present.slides import MATHJAX_PARTS, _copy, _installed
+from gmtutor.present.slides import _copy, _installed, copy_mathjax
 
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS_SVG-full,Safe"  # Sphinx puts it under _static/
 
@@ -108,8 +108,7 @@ def build_site(out: str | Path = "site", notebooks: Path | None = None) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch)
         static = source / "_static"
-        for part in MATHJAX_PARTS:
-            _copy(mathjax / part, static / "mathjax" / part)
+        copy_mathjax(mathjax, static / "mathjax")
         # the combined configuration also loads the accessibility menu, which the decks' copy leaves out
         shutil.copytree(mathjax / "extensions" / "a11y", static / "mathjax" / "extensions" / "a11y")
         for picture in (root / "docs").glob("*.png"):

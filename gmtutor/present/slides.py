@@ -205,9 +205,13 @@ def copy_web_libraries(libraries: WebLibraries, out: Path) -> None:
         _copy(libraries.reveal / part, out / REVEAL_PREFIX / part)
     _copy(libraries.require_js, out / REQUIRE_JS)
     _copy(libraries.jquery, out / JQUERY)
-    mathjax_folder = out / MATHJAX.split("?")[0]
+    copy_mathjax(libraries.mathjax, (out / MATHJAX.split("?")[0]).parent)
+
+
+def copy_mathjax(mathjax: Path, folder: Path) -> None:
+    """Copy the part of MathJax 2 that TeX input with SVG output needs (``MATHJAX_PARTS``) into ``folder``."""
     for part in MATHJAX_PARTS:
-        _copy(libraries.mathjax / part, mathjax_folder.parent / part)
+        _copy(mathjax / part, folder / part)
 
 
 # --------------------------------------------------------------------------- static decks
