@@ -4,20 +4,21 @@ import gmtutor as gm
 data = gm.load_mnist()          # full MNIST, or the embedded subset offline
 images = gm.as_images(data.x_train[:64])
 
-Three layers, one folder each; a layer imports only from the layers above it in this list:
-    gmtutor.core      data, devices and seeds, the training loop, checkpoints, recipes, the model cache
+Layers, one folder each; a layer imports only from the layers below it in this list:
+    gmtutor.present   running, slicing and serving the notebooks (the ``present`` extra); and the ``gmtutor`` command
+    gmtutor.tools     the course's tools: latent arithmetic, judges, realism, figures, widgets
+    gmtutor.zoo       the course layer: recipes, the cache of trained models, remembered results
     gmtutor.models    the models (VAE, GANs, flows, diffusion, Naive Bayes, the HMM and CRF taggers)
-    gmtutor.tools     the course's tools: latent arithmetic, evaluation, figures, widgets
-    gmtutor.present   running, slicing and serving the notebooks (the ``present`` extra)
+    gmtutor.core      data, devices and seeds, the training loop, checkpoints
 Each module is also reachable as ``gm.<name>`` (``gm.plot``, ``gm.zoo``, ...), loaded when first used.
+Importing gmtutor changes nothing in the process: no random seed, plotting style or allocator setting.
 """
 
-from gmtutor.core.allocator import keep_freed_memory
+from gmtutor.core.allocator import keep_freed_memory, keep_freed_memory_if_asked
 from gmtutor.core.checkpoint import CheckpointError, load, register_model, save
 from gmtutor.core.data import MNIST, DownloadError, MNISTFileError, as_images, download_mnist, load_mnist
-from gmtutor.core.recipes import RECIPES, recipe
 from gmtutor.core.runtime import cache_dir, device, environment_report, quick, seed_everything
-from gmtutor.core.train import History, OptimizerStep, SampleSnapshots, average_loss, fit
+from gmtutor.core.train import Batch, History, OptimizerStep, SampleSnapshots, average_loss, fit
 from gmtutor.models import (
     GAN,
     VAE,
@@ -26,25 +27,26 @@ from gmtutor.models import (
     ConvVAE,
     CycleGAN,
     DiffusionModel,
-    GaussianNB,
     InfoGAN,
     LatentModel,
     PointFlow,
     RealNVP,
+    Trainable,
     VectorDenoiser,
     kl_divergence,
 )
+from gmtutor.zoo.recipes import RECIPES, recipe
 
 __version__ = "0.1.0"
 
-keep_freed_memory()  # on Linux: large CPU tensors stop costing page faults (gmtutor/core/allocator.py)
+keep_freed_memory_if_asked()  # only with GMTUTOR_KEEP_FREED_MEMORY=1 (gmtutor/core/allocator.py)
 
 # gm.<module>, loaded on first use: matplotlib, ipywidgets and scikit-learn only load when wanted,
 # and the present layer (nbformat, nbclient) only where its extra is installed.
 _MODULE_LAYERS = {
-    **dict.fromkeys(
-        ["data", "files", "runtime", "progress", "train", "checkpoint", "recipes", "zoo", "treebank"], "core"
-    ),
+    **dict.fromkeys(["allocator", "data", "files", "runtime", "progress", "train", "checkpoint", "treebank"], "core"),
+    **dict.fromkeys(["likelihood", "naive_bayes"], "models"),
+    **dict.fromkeys(["recipes", "cache", "results"], "zoo"),
     **dict.fromkeys(
         ["latent", "evaluate", "classifiers", "novelty", "toy", "widgets", "plot", "tagging", "sampling", "guidance"],
         "tools",
@@ -54,9 +56,11 @@ _MODULE_LAYERS = {
 
 
 def __getattr__(name: str):
-    if name in _MODULE_LAYERS:
-        import importlib
+    import importlib
 
+    if name == "GaussianNB":  # scikit-learn loads with it
+        return importlib.import_module("gmtutor.models.naive_bayes").GaussianNB
+    if name in _MODULE_LAYERS:
         return importlib.import_module(f"gmtutor.{_MODULE_LAYERS[name]}.{name}")
     raise AttributeError(f"module 'gmtutor' has no attribute {name!r}")
 
@@ -82,6 +86,9 @@ __all__ = [
     "PointFlow",
     "CheckpointError",
     "LatentModel",
+    "Trainable",
+    "Batch",
+    "keep_freed_memory",
     "OptimizerStep",
     "SampleSnapshots",
     "register_model",

@@ -46,7 +46,7 @@ def _data_info(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from gmtutor.core import zoo
+    from gmtutor import zoo
     from gmtutor.core.data import load_mnist
 
     if args.steps is not None and args.steps < 1:
@@ -57,12 +57,12 @@ def _train(args: argparse.Namespace) -> int:
     model = zoo.get(args.model, data, retrain=args.retrain, **changes)
     final = ", ".join(f"{k} {v:.4g}" for k, v in model.metadata["final"].items())
     print(f"{args.model}: {final}")
-    print(f"cached in {zoo.checkpoint_path(zoo.recipe(args.model), data).parent}")
+    print(f"cached in {zoo.checkpoint_dir()}")
     return 0
 
 
 def _cache_list(_args: argparse.Namespace) -> int:
-    from gmtutor.core import zoo
+    from gmtutor import zoo
 
     entries = zoo.cached()
     if not entries:
@@ -78,7 +78,7 @@ def _cache_list(_args: argparse.Namespace) -> int:
 
 
 def _cache_clear(_args: argparse.Namespace) -> int:
-    from gmtutor.core import zoo
+    from gmtutor import zoo
 
     print(f"removed {zoo.clear()} file(s) from {zoo.checkpoint_dir()}")
     return 0
@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--root", default=None, help="folder to look in (default: data/mnist or GMTUTOR_DATA_DIR)")
     info.set_defaults(run=_data_info)
 
-    from gmtutor.core.recipes import RECIPES
+    from gmtutor.zoo.recipes import RECIPES
 
     train = commands.add_parser("train", help="train a course model into the cache (or load it if cached)")
     train.add_argument("model", choices=sorted(RECIPES), help="which model")

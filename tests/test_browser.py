@@ -269,3 +269,85 @@ def test_the_course_website_builds_and_reads_offline(tmp_path):
     outside = [url for url in requested if not url.startswith(("file:", "data:", "blob:", "about:"))]
     assert outside == [], f"requests that left the machine: {outside[:5]}"
     assert (tmp_path / "site-front-page.png").stat().st_size > 10_000
+
+
+EXPLORER_NOTEBOOK = """import gmtutor as gm
+from gmtutor.tools.latent import PixelSpace
+
+data = gm.load_mnist("embedded").per_class(20, 10)
+gm.widgets.interpolation_explorer({"pixels": PixelSpace()}, data)"""
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a free port of 127.0.0.1, serving ``tmp_path``; yields (base URL, token)."""
+    require_browser()
+    require((importlib.util.find_spec("jupyterlab") is not None, "JupyterLab (pip install -e '.[lab]')"))
+    port, token = free_port(), "gmtutor-test-token"
+    command = [
+        *(sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1"),
+        *(
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tmp_path}",
+            "--LabApp.expose_app_in_browser=True",
+            "--allow-root",  # CI runs as root
+        ),
+    ]
+    log = (tmp_path / "lab.log").open("w")
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + APP_START_SECONDS
+        while not listening(port):
+            assert server.poll() is None, f"JupyterLab exited: {(tmp_path / 'lab.log').read_text()}"
+            assert time.monotonic() < deadline, f"JupyterLab did not listen within {APP_START_SECONDS} s"
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_in_jupyterlab_the_explorer_keeps_its_shape_and_its_picture_shows_only_without_a_kernel(lab, tmp_path):
+    """Live, the explorer's picture is drawn square and no second, stale picture sits under the widget; the
+    same notebook stored and opened again without running shows the picture instead of the widget."""
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    from gmtutor.present.course import run_notebook
+
+    base, token = lab
+    book = nbformat.v4.new_notebook()
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    book.cells = [nbformat.v4.new_code_cell(EXPLORER_NOTEBOOK)]
+    nbformat.write(book, tmp_path / "live.ipynb")
+    run_notebook(tmp_path / "live.ipynb", tmp_path / "stored")  # executed and stored, as the course's are
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/lab/tree/live.ipynb?token={token}")
+            idle = "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'"
+            page.wait_for_function(idle, timeout=120_000)  # the notebook is open and its kernel ready
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            picture = page.locator(".jp-OutputArea-output img.widget-image[width='196']")
+            picture.wait_for(timeout=EXPLORER_READY_MS)
+            box = picture.bounding_box()
+            assert abs(box["width"] - 196) < 1.5 and abs(box["height"] - 196) < 1.5, box  # square, not stretched
+            outputs = page.locator(".jp-OutputArea-output")
+            assert outputs.count() == 1 and page.locator(".jp-OutputArea-output > img").count() == 0  # no stale copy
+            page.screenshot(path=str(tmp_path / "lab-live.png"))
+
+            page.goto(f"{base}/lab/tree/stored/live.ipynb?reset&token={token}")  # opened alone, nothing run
+            stored = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img")
+            stored.first.wait_for(timeout=90_000)
+            assert "widget-image" not in (stored.first.get_attribute("class") or "")
+            assert stored.first.evaluate("i => i.complete && i.naturalWidth > 400")  # the explorer's picture
+            assert "Error displaying widget" not in page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text()
+            page.screenshot(path=str(tmp_path / "lab-stored.png"))
+        finally:
+            browser.close()

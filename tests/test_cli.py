@@ -163,7 +163,7 @@ def test_an_unwritable_out_is_refused_even_for_root(tmp_path, monkeypatch, capsy
 def test_a_full_disk_is_one_line_with_the_fix(monkeypatch, capsys):
     import errno
 
-    import gmtutor.core.zoo as zoo
+    import gmtutor.zoo as zoo
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "/cache/vae.pt")
@@ -181,7 +181,7 @@ def test_a_malformed_notebook_given_to_slides_is_named(tmp_path, capsys):
 
 
 def test_ctrl_c_exits_130_without_a_traceback(monkeypatch, capsys):
-    import gmtutor.core.zoo as zoo
+    import gmtutor.zoo as zoo
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -191,7 +191,7 @@ def test_a_short_run_lowers_the_loss_and_samples_are_images(objective, tmp_path)
     data = gm.load_mnist("embedded").subset(1000)
     model = small(objective)
     gm.seed_everything(0)
-    history = gm.fit(model, data, steps=60, batch_size=64, lr=2e-3, log_every=10, progress=False, device="cpu")
+    history = gm.fit(model, data, steps=60, batch_size=64, lr=2e-3, log_every=10, progress=False, device="cpu", seed=0)
     losses = history["loss"]
     assert losses[-1] < 0.6 * losses[0], losses
     model.eval()
@@ -235,7 +235,9 @@ def test_a_vector_denoiser_learns_labelled_clusters_and_guidance_picks_one(objec
     gm.seed_everything(0)
     model = gm.VectorDenoiser(dim=2, objective=objective, hidden=64, classes=2)
     untrained = model.sample(400, steps=20, generator=torch.Generator().manual_seed(1))
-    history = gm.fit(model, (points, labels), steps=2000, batch_size=200, lr=3e-3, log_every=200, progress=False)
+    history = gm.fit(
+        model, (points, labels), steps=2000, batch_size=200, lr=3e-3, log_every=200, progress=False, seed=0
+    )
     assert history["loss"][-1] < 0.8 * history["loss"][0], history["loss"]
 
     def near_a_cluster(x):

@@ -105,7 +105,7 @@ def test_a_short_run_lowers_bits_per_dim():
     flow = gm.RealNVP(hidden=16, blocks=1, steps=2)
     torch.manual_seed(0)
     before = flow.bits_per_dim(gm.as_images(data.x_test[:500])).mean().item()
-    history = gm.fit(flow, data, epochs=2, batch_size=64, lr=1e-3, progress=False, device="cpu")
+    history = gm.fit(flow, data, epochs=2, batch_size=64, lr=1e-3, progress=False, device="cpu", seed=0)
     assert history["test_loss"][-1] < before - 1.0, (before, history["test_loss"])
     assert history["loss"][-1] < history["loss"][0]
 
@@ -117,7 +117,7 @@ def test_point_flow_learns_two_moons():
     train, held_out = points[:1000], points[1000:]
     flow = gm.PointFlow(dim=2, couplings=6, hidden=32)
     before = flow.log_prob(held_out).mean().item()
-    gm.fit(flow, train, epochs=30, batch_size=100, lr=3e-3, progress=False, device="cpu")
+    gm.fit(flow, train, epochs=30, batch_size=100, lr=3e-3, progress=False, device="cpu", seed=0)
     after = flow.log_prob(held_out).mean().item()
     assert after > before + 1.0, (before, after)
 

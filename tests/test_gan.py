@@ -85,7 +85,7 @@ def test_a_short_gan_run_moves_the_losses_and_the_samples():
     gm.seed_everything(0)
     gan = GAN(latent_dim=16, hidden=(128,), d_hidden=(128,))
     gap_before = ink_gap(gan.eval().sample(500), ink)
-    history = gm.fit(gan, x, epochs=10, batch_size=64, lr=1e-3, progress=False, device="cpu")
+    history = gm.fit(gan, x, epochs=10, batch_size=64, lr=1e-3, progress=False, device="cpu", seed=0)
     assert set(history.keys()) >= {"d_loss", "g_loss", "d_acc", "d_real", "d_fake"}
     # D learns to tell real from fake: accuracy well above chance, loss below the 2 log 2 of a coin flip.
     assert max(history["d_acc"]) > 0.8 and history["d_acc"][-1] > 0.65
@@ -102,7 +102,7 @@ def test_a_short_bigan_run_moves_the_losses_and_learns_codes():
     gm.seed_everything(0)
     bigan = BiGAN(latent_dim=16, hidden=(128,), e_hidden=(128,), d_hidden=(128, 64), reconstruction=0.0)
     gap_before = ink_gap(bigan.eval().sample(500), ink)
-    history = gm.fit(bigan, x, epochs=10, batch_size=64, lr=1e-3, progress=False, device="cpu")
+    history = gm.fit(bigan, x, epochs=10, batch_size=64, lr=1e-3, progress=False, device="cpu", seed=0)
     assert set(history.keys()) >= {"d_loss", "ge_loss", "d_acc"}
     # At first D wins easily and G and E pay well above the 2 log 2 of an undecided D...
     assert history["d_acc"][0] > 0.8 and history["d_loss"][0] < 2 * math.log(2) - 0.3
@@ -123,7 +123,7 @@ def test_the_reconstruction_term_pulls_g_of_e_towards_x():
         gm.seed_everything(0)
         bigan = BiGAN(latent_dim=16, hidden=(128,), e_hidden=(128,), d_hidden=(128, 64), reconstruction=weight)
         histories[weight] = gm.fit(
-            bigan, data.x_train[:1000], epochs=5, batch_size=64, lr=1e-3, progress=False, device="cpu"
+            bigan, data.x_train[:1000], epochs=5, batch_size=64, lr=1e-3, progress=False, device="cpu", seed=0
         )
         with torch.no_grad():
             errors[weight] = (bigan.reconstruct(test_images) - test_images).pow(2).mean().item()
@@ -137,7 +137,7 @@ def test_sample_snapshots_keep_the_chosen_steps():
     gm.seed_everything(0)
     gan = GAN(**SMALL)
     snapshots = SampleSnapshots(torch.randn(4, 8), steps=[4, 12])
-    gm.fit(gan, x, steps=12, log_every=4, batch_size=64, progress=False, device="cpu", on_log=snapshots)
+    gm.fit(gan, x, steps=12, log_every=4, batch_size=64, progress=False, device="cpu", on_log=snapshots, seed=0)
     assert sorted(snapshots.snapshots) == [4, 12]
     assert snapshots.snapshots[12].shape == (4, 1, 28, 28)
     assert not torch.equal(snapshots.snapshots[4], snapshots.snapshots[12])
@@ -147,7 +147,9 @@ def test_sample_snapshots_keep_the_chosen_steps():
 def test_bigan_save_load_round_trip(tmp_path):
     gm.seed_everything(0)
     bigan = BiGAN(**SMALL_BIGAN, reconstruction=0.5, dropout=0.1)
-    gm.fit(bigan, gm.load_mnist("embedded").x_train[:128], epochs=1, batch_size=64, progress=False, device="cpu")
+    gm.fit(
+        bigan, gm.load_mnist("embedded").x_train[:128], epochs=1, batch_size=64, progress=False, device="cpu", seed=0
+    )
     loaded = gm.load(gm.save(bigan, tmp_path / "bigan.pt"))
     assert isinstance(loaded, BiGAN) and loaded.config == bigan.config
     x = torch.rand(4, 1, 28, 28)

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import gmtutor as gm
+from gmtutor.models.base import Capabilities
 from gmtutor.models.classifier import DigitCNN, jitter
 from gmtutor.tools.imagination import attribute_axis, imagination, move_to_every_class, style_kept
 from gmtutor.tools.latent import PixelSpace
@@ -24,7 +25,7 @@ def data():
 def judge(data):
     """A CNN judge trained for a short seeded run on 2,000 digits: enough to tell real digits from ghosts."""
     model = DigitCNN()
-    gm.fit(model, data.subset(2000), steps=150, batch_size=64, device="cpu", progress=False)
+    gm.fit(model, data.subset(2000), steps=150, batch_size=64, device="cpu", progress=False, seed=0)
     return model
 
 
@@ -144,7 +145,7 @@ def test_axis_transfer_rates_count_each_ordered_pair_from_the_moved_digits(data)
     assert rates[6, 0].item() == pytest.approx((judge.predict(moved) == 0).float().mean().item())
 
 
-class MarkingRelabeller(torch.nn.Module):
+class MarkingRelabeller(Capabilities, torch.nn.Module):
     """A stand-in for a class-conditional denoiser: "inverting" keeps the image, "regenerating" writes the
     target label into the first pixel, so the test can see which label each move was made with."""
 

@@ -57,7 +57,9 @@ def test_a_short_run_makes_the_code_readable():
     data = gm.load_mnist("embedded").subset(1000)
     gm.seed_everything(0)
     model = gm.InfoGAN(hidden=(128, 256), d_hidden=(256, 128))
-    history = gm.fit(model, data, steps=400, batch_size=64, lr=2e-4, progress=False, log_every=100, device="cpu")
+    history = gm.fit(
+        model, data, steps=400, batch_size=64, lr=2e-4, progress=False, log_every=100, device="cpu", seed=0
+    )
     assert history["q_cross_entropy"][-1] < 0.5 * history["q_cross_entropy"][0], history["q_cross_entropy"]
     category = torch.arange(10).repeat(20)
     with torch.no_grad():

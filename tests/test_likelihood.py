@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gmtutor as gm
-from gmtutor.tools.likelihood import (
+from gmtutor.models.likelihood import (
     continuous_bernoulli_log_norm,
     continuous_bernoulli_log_prob,
     dequantize,
@@ -57,7 +57,7 @@ def test_a_uniform_model_costs_exactly_eight_bits_per_pixel():
 def test_more_importance_samples_give_a_tighter_bound_for_a_trained_vae():
     data = gm.load_mnist("embedded").subset(1000, 100)
     vae = gm.VAE(latent_dim=4, hidden=(64,))
-    gm.fit(vae, data, steps=150, device="cpu", progress=False)
+    gm.fit(vae, data, steps=150, device="cpu", progress=False, seed=0)
     elbo, iwae = vae_nll(vae, data.x_test, k=1).mean(), vae_nll(vae, data.x_test, k=100).mean()
     assert iwae < elbo - 1.0  # nats: the importance-weighted bound is tighter
     assert nats_to_bits_per_dim(iwae) < 8.0  # and better than the uniform density
@@ -71,3 +71,20 @@ def test_naive_bayes_gets_a_finite_likelihood_better_for_its_own_digits_than_for
     digits = naive_bayes_nll(nb, data.x_test[:100])
     noise = naive_bayes_nll(nb, torch.randint(0, 256, (100, 28, 28), dtype=torch.uint8))
     assert np.isfinite(digits).all() and digits.mean() < noise.mean()
+
+
+def test_each_model_gives_its_likelihood_as_nll_and_says_which_kind():
+    data = gm.load_mnist("embedded").subset(200, 20)
+    nb = gm.GaussianNB().fit(gm.classifiers.pixels(data.x_train), data.y_train)
+    vae, flow = blank_vae(), gm.RealNVP(hidden=4, blocks=0, steps=1)
+    assert (nb.likelihood, vae.likelihood, flow.likelihood, gm.GAN.likelihood) == ("exact", "bound", "exact", None)
+    assert torch.equal(nb.nll(data.x_test), naive_bayes_nll(nb, data.x_test))
+    assert torch.equal(vae.nll(data.x_test, k=3), vae_nll(vae, data.x_test, k=3))
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    nats = flow.nll(data.x_test)
+    assert torch.equal(torch.get_rng_state(), before)  # its dequantisation noise has a seed of its own
+    assert torch.equal(nats, flow.nll(data.x_test)) and nats.shape == (20,)
+    assert not gm.GAN(latent_dim=2, hidden=[8], d_hidden=[8]).implements("nll")
+    with pytest.raises(NotImplementedError, match="no likelihood"):
+        gm.GAN(latent_dim=2, hidden=[8], d_hidden=[8]).nll(data.x_test)

@@ -90,27 +90,27 @@ def test_sampled_class_statistics_match_the_fitted_ones():
     nb = gm.GaussianNB().fit(x, y)
     n = 20_000
     for k, label in enumerate(nb.classes_):
-        draws = nb.sample(label, n, seed=k)
+        draws = nb.sample(n, label=label, generator=k)
         assert draws.shape == (n, 3)
         standard_error = np.sqrt(nb.variances_[k] / n)
         assert np.all(np.abs(draws.mean(axis=0) - nb.means_[k]) < 5 * standard_error)
         np.testing.assert_allclose(draws.var(axis=0), nb.variances_[k], rtol=0.05)
         assert np.abs(np.corrcoef(draws, rowvar=False)[0, 1]) < 0.05  # features are independent
     # samples are classified as the class they were drawn from
-    assert np.mean(nb.predict(nb.sample(20, 500, seed=9)) == 20) > 0.9
+    assert np.mean(nb.predict(nb.sample(500, label=20, generator=9)) == 20) > 0.9
 
 
 def test_sampling_is_reproducible_with_a_seed():
     x, y = blobs()
     nb = gm.GaussianNB().fit(x, y)
-    np.testing.assert_array_equal(nb.sample(10, 5, seed=3), nb.sample(10, 5, seed=3))
-    assert not np.array_equal(nb.sample(10, 5, seed=3), nb.sample(10, 5, seed=4))
+    np.testing.assert_array_equal(nb.sample(5, label=10, generator=3), nb.sample(5, label=10, generator=3))
+    assert not np.array_equal(nb.sample(5, label=10, generator=3), nb.sample(5, label=10, generator=4))
 
 
 def test_mnist_samples_look_like_their_class_mean(digits):
     x, y, _ = digits
     nb = gm.GaussianNB().fit(x, y)
-    draws = nb.sample(3, 2000, seed=0)
+    draws = nb.sample(2000, label=3, generator=0)
     distance_to_means = np.linalg.norm(draws.mean(axis=0) - nb.means_, axis=1)
     assert np.argmin(distance_to_means) == 3
 
@@ -142,7 +142,7 @@ def test_errors_say_what_to_do(digits):
         gm.GaussianNB().predict(x)
     nb = gm.GaussianNB().fit(x, y)
     with pytest.raises(ValueError, match="unknown class 11"):
-        nb.sample(11, 3)
+        nb.sample(3, label=11)
     with pytest.raises(ValueError, match="784"):
         nb.predict(x[:, :100])
     with pytest.raises(ValueError, match="rows"):
@@ -164,3 +164,18 @@ def test_it_follows_scikit_learns_conventions(digits):
     scores = cross_val_score(gm.GaussianNB(), x, y, cv=3)
     assert len(scores) == 3 and scores.min() > 0.5  # ten digits: chance is 0.1
     assert nb.score(x, y) == pytest.approx(np.mean(nb.predict(x) == y))
+
+
+def test_sampling_without_a_label_follows_the_prior_and_temperature_scales_the_spread():
+    rng = np.random.default_rng(0)
+    sizes = (100, 300, 600)  # far-apart classes with an uneven prior: each draw's class is plain to see
+    x = np.concatenate([rng.normal(50.0 * k, 1.0, size=(m, 3)) for k, m in enumerate(sizes)])
+    nb = gm.GaussianNB().fit(x, np.repeat([10, 20, 30], sizes))
+    drawn = nb.sample(6000, generator=np.random.default_rng(0))
+    shares = np.bincount(np.searchsorted(nb.classes_, nb.predict(drawn)), minlength=len(nb.classes_)) / 6000
+    np.testing.assert_allclose(shares, nb.class_prior_, atol=0.03)
+    np.testing.assert_allclose(nb.sample(4, label=10, temperature=0.0), np.repeat(nb.means_[:1], 4, axis=0))
+    torch_drawn = nb.sample(5, generator=torch.Generator().manual_seed(0))  # the torch models' generator works too
+    np.testing.assert_array_equal(torch_drawn, nb.sample(5, generator=torch.Generator().manual_seed(0)))
+    with pytest.raises(ValueError, match="temperature"):
+        nb.sample(3, temperature=-1.0)

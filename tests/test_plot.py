@@ -37,7 +37,9 @@ def texts(fig):
 
 def test_no_text_is_smaller_than_nine_points():
     data = gm.load_mnist("embedded").subset(200, 100)
-    history = gm.fit(gm.VAE(latent_dim=2, hidden=(16,)), data, steps=4, log_every=2, progress=False, device="cpu")
+    history = gm.fit(
+        gm.VAE(latent_dim=2, hidden=(16,)), data, steps=4, log_every=2, progress=False, device="cpu", seed=0
+    )
     figures = [
         plot.loss_curves({"run": history}, ["recon", "kl"]),
         plot.pair_canvas(torch.rand(45, 5, 1, 28, 28), gm.latent.digit_pairs(), [0, 0.25, 0.5, 0.75, 1]),
@@ -52,7 +54,9 @@ def test_no_text_is_smaller_than_nine_points():
 
 def test_loss_parts_are_labelled_in_words():
     data = gm.load_mnist("embedded").subset(200, 100)
-    history = gm.fit(gm.VAE(latent_dim=2, hidden=(16,)), data, steps=4, log_every=2, progress=False, device="cpu")
+    history = gm.fit(
+        gm.VAE(latent_dim=2, hidden=(16,)), data, steps=4, log_every=2, progress=False, device="cpu", seed=0
+    )
     fig = plot.loss_curves({"2-d": history}, ["recon", "kl"])
     labels = [ax.get_ylabel() for ax in fig.axes]
     assert labels == ["reconstruction (nats per image)", "KL (nats per image)"]
@@ -123,11 +127,13 @@ def test_compare_sweeps_puts_models_side_by_side():
     plt.close(fig)
 
 
-def test_a_notebook_stores_figures_as_compact_pngs(tmp_path):
+def test_the_course_runner_stores_figures_as_compact_pngs_and_a_plain_kernel_does_not(tmp_path):
     import base64
 
     import nbformat
     from nbclient import NotebookClient
+
+    from gmtutor.present.course import run_notebook
 
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
@@ -135,11 +141,15 @@ def test_a_notebook_stores_figures_as_compact_pngs(tmp_path):
         nbformat.v4.new_code_cell("gm.plot.show_images(torch.rand(20, 1, 28, 28), ncol=10)\nplt.show()"),
         nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0], color='tab:red')\nplt.show()"),
     ]
-    NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
-    modes = []
-    for cell in notebook.cells[1:]:
-        (png,) = [o["data"]["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
-        modes.append(Image.open(io.BytesIO(base64.b64decode(png))).mode)
-    assert modes == ["L", "P"]  # grey digits as 8-bit greyscale, a coloured line as a palette
+    source = tmp_path / "figures.ipynb"
+    nbformat.write(notebook, source)
+
+    def modes(executed):
+        pictures = [o["data"]["image/png"] for c in executed.cells[1:] for o in c.outputs if "image/png" in o["data"]]
+        return [Image.open(io.BytesIO(base64.b64decode(png))).mode for png in pictures]
+
+    run_notebook(source, tmp_path / "run")
+    assert modes(nbformat.read(tmp_path / "run" / source.name, as_version=4)) == ["L", "P"]  # grey: 8 bits; colour
+    plain = nbformat.read(source, as_version=4)
+    NotebookClient(plain, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert modes(plain) == ["RGBA", "RGBA"]  # importing gmtutor changed nothing in the learner's own kernel

@@ -39,7 +39,7 @@ def test_2d_figure_shows_the_line_and_the_ellipses(toy_models):
 
 def test_real_and_sampled_overlay_has_both_kinds_of_points(toy_models):
     x, y, nb, _ = toy_models
-    fig = plot.real_and_sampled_2d(x, y, {k: nb.sample(k, 30, seed=k) for k in (0, 1)}, toy.CLASS_NAMES)
+    fig = plot.real_and_sampled_2d(x, y, {k: nb.sample(30, label=k, generator=k) for k in (0, 1)}, toy.CLASS_NAMES)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["cats, real", "birds, real", "cats, sampled", "birds, sampled"]
     assert len(fig.axes[0].collections) == 4

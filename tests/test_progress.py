@@ -7,7 +7,7 @@ from gmtutor.core.progress import in_notebook_kernel, progress_bar
 
 TRAIN_IN_A_NOTEBOOK = """import gmtutor as gm
 data = gm.load_mnist("embedded").subset(300, 100)
-history = gm.fit(gm.VAE(latent_dim=2, hidden=(16,)), data, steps=12, log_every=6, device="cpu")
+history = gm.fit(gm.VAE(latent_dim=2, hidden=(16,)), data, steps=12, log_every=6, device="cpu", seed=0)
 print("records:", len(history))"""
 
 

@@ -60,13 +60,14 @@ def test_cache_dir_override(monkeypatch, tmp_path):
     assert gm.cache_dir() == tmp_path
 
 
-def test_freed_memory_is_kept_on_linux_unless_opted_out(monkeypatch):
+def test_freed_memory_is_kept_when_asked(monkeypatch):
     import platform
 
-    from gmtutor.core.allocator import keep_freed_memory
+    from gmtutor.core.allocator import keep_freed_memory, keep_freed_memory_if_asked
 
     monkeypatch.setenv("GMTUTOR_KEEP_FREED_MEMORY", "0")
-    assert keep_freed_memory() is False
-    monkeypatch.delenv("GMTUTOR_KEEP_FREED_MEMORY")
+    assert keep_freed_memory_if_asked() is False
     expected = sys.platform == "linux" and platform.libc_ver()[0] == "glibc"
+    monkeypatch.setenv("GMTUTOR_KEEP_FREED_MEMORY", "1")
+    assert keep_freed_memory_if_asked() is expected
     assert keep_freed_memory() is expected

@@ -2,32 +2,37 @@
 
 import numpy as np
 import pytest
+import torch
 
 import gmtutor as gm
 from gmtutor.models.classifier import DigitCNN
-from gmtutor.tools.scoreboard import floor_row, format_scoreboard, naive_bayes_samples, score_model
+from gmtutor.tools.latent import PixelSpace
+from gmtutor.tools.scoreboard import draw_samples, floor_row, format_scoreboard, score_model
 
 
 @pytest.fixture(scope="module")
 def setting():
     data = gm.load_mnist("embedded").per_class(100, 20)
     judge = DigitCNN()
-    gm.fit(judge, data, steps=150, batch_size=64, device="cpu", progress=False)
+    gm.fit(judge, data, steps=150, batch_size=64, device="cpu", progress=False, seed=0)
     return data, judge
 
 
-def test_naive_bayes_samples_come_in_the_prior_proportions():
+def test_samples_are_drawn_alike_from_a_torch_model_and_from_naive_bayes():
     data = gm.load_mnist("embedded").per_class(50, 1)
     nb = gm.GaussianNB().fit(gm.classifiers.pixels(data.x_train), data.y_train)
-    samples = naive_bayes_samples(nb, 1000)
-    assert samples.shape == (1000, 1, 28, 28) and samples.min() >= 0 and samples.max() <= 1
+    for model in (nb, gm.VAE(latent_dim=2, hidden=(8,))):
+        samples = draw_samples(model, 1500, batch_size=1000)
+        assert samples.shape == (1500, 1, 28, 28) and samples.min() >= 0 and samples.max() <= 1
+        assert torch.equal(samples, draw_samples(model, 1500, batch_size=1000))  # seeded
+        assert not torch.equal(samples[:500], samples[1000:])  # each batch draws anew
 
 
 def test_each_family_gets_the_columns_it_can_fill(setting):
     data, judge = setting
     nb = gm.GaussianNB().fit(gm.classifiers.pixels(data.x_train), data.y_train)
     vae, gan = gm.VAE(latent_dim=4, hidden=(32,)), gm.GAN(latent_dim=8)
-    gm.fit(vae, data, steps=50, device="cpu", progress=False)
+    gm.fit(vae, data, steps=50, device="cpu", progress=False, seed=0)
     rows = [floor_row(data, judge)]
     rows += [score_model(name, model, data, judge, n_samples=300, k=10)
              for name, model in {"NB": nb, "VAE": vae, "GAN": gan}.items()]  # fmt: skip
@@ -37,6 +42,9 @@ def test_each_family_gets_the_columns_it_can_fill(setting):
     assert vae_row["NLL nats"] <= vae_row["-ELBO nats"]  # the importance-weighted bound is the tighter one
     assert gan_row["likelihood"] == "none" and "imagination FD" not in gan_row  # no likelihood, no encoder
     assert 0 <= vae_row["imagination target rate"] <= 1 and vae_row["parameters"] > 0
+    assert "imagination FD" not in nb_row and nb_row["parameters"] == 2 * 10 * 784 + 10
+    moved_in_pixels = score_model("NB", nb, data, judge, n_samples=300, k=10, space=PixelSpace())
+    assert 0 <= moved_in_pixels["imagination target rate"] <= 1  # its class means: the pixel baseline's centroids
     table = format_scoreboard(rows)
     assert table.count("\n") == len(rows) + 1 and "| GAN | none | – |" in table
     costs = format_scoreboard(rows, part="imagination and cost")

@@ -111,20 +111,20 @@ def test_static_copy_drops_widgets_and_the_icon_font_but_keeps_animations():
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     live = code("explorer", execution_count=1)
-    live.outputs = [
-        nbformat.v4.new_output(
-            "display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "VBox()"}
-        )
-    ]
+    widget = {"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "VBox()"}
+    live.outputs = [nbformat.v4.new_output("display_data", data=widget)]
+    pictured = code("explorer with its picture", execution_count=3)
+    pictured.outputs = [nbformat.v4.new_output("display_data", data={**widget, "image/png": "iVBORw0KGgo="})]
     movie = code("HTML(movie.to_jshtml())", execution_count=2)
     page = '<link rel="stylesheet" href="https://example.invalid/font-awesome/4.4.0/css/font-awesome.min.css">\n'
     page += '<div class="animation"><i class="fa fa-play"></i></div>'
     movie.outputs = [nbformat.v4.new_output("execute_result", data={"text/html": page}, execution_count=2)]
     movie.metadata["jupyter"] = {"source_hidden": True}
-    notebook.cells = [live, movie]
+    notebook.cells = [live, movie, pictured]
 
     deck = static_copy(notebook)
     assert "widgets" not in deck.metadata and deck.cells[0].outputs == []
+    assert [set(o["data"]) for o in deck.cells[2].outputs] == [{"image/png", "text/plain"}]  # the picture stays
     shown = deck.cells[1].outputs[0]["data"]["text/html"]
     assert "font-awesome" not in shown and "http" not in shown
     assert '<div class="animation">' in shown and ".fa-play:before" in shown

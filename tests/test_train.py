@@ -1,4 +1,4 @@
-"""The shared training loop: one loop for `loss` models and `train_step` models."""
+"""The shared training loop: one contract, `train_step`, for one-loss models and models with several optimisers."""
 
 import pytest
 import torch
@@ -8,7 +8,7 @@ import gmtutor as gm
 from gmtutor.core.train import History, batches
 
 
-class MeanModel(nn.Module):
+class MeanModel(gm.Trainable):
     """Learns the mean image: loss = squared distance to a learnable image."""
 
     def __init__(self):
@@ -20,7 +20,7 @@ class MeanModel(nn.Module):
         return {"loss": mse, "ink": self.image.detach().mean()}
 
 
-class TwoOptimizerModel(nn.Module):
+class TwoOptimizerModel(gm.Trainable):
     """Two parameters, each with its own optimiser, stepped by the model itself."""
 
     def __init__(self):
@@ -32,10 +32,10 @@ class TwoOptimizerModel(nn.Module):
     def configure_optimizers(self, lr):
         return [torch.optim.SGD([self.a], lr=lr), torch.optim.SGD([self.b], lr=lr)]
 
-    def train_step(self, x, optimizers, step):
+    def train_step(self, batch, optimizers, step):
         self.calls += 1
         opt_a, opt_b = optimizers
-        target = x.mean()
+        target = batch.x.mean()
         with step.autocast():
             loss_a = (self.a - target) ** 2
         step(loss_a, opt_a)
@@ -48,7 +48,7 @@ class TwoOptimizerModel(nn.Module):
 def test_fit_trains_a_loss_model_and_reports_test_numbers():
     data = gm.load_mnist("embedded")
     model = MeanModel()
-    history = gm.fit(model, data, epochs=3, batch_size=256, lr=0.05, progress=False, device="cpu")
+    history = gm.fit(model, data, epochs=3, batch_size=256, lr=0.05, progress=False, device="cpu", seed=0)
     assert len(history) == 3
     images = gm.as_images(data.x_train)
     floor = (images - images.mean(0)).pow(2).sum((1, 2, 3)).mean().item()  # the best any single image can do
@@ -60,7 +60,7 @@ def test_fit_trains_a_loss_model_and_reports_test_numbers():
 def test_fit_serves_a_train_step_model():
     x = torch.full((100, 28, 28), 51, dtype=torch.uint8)  # every pixel 0.2
     model = TwoOptimizerModel()
-    history = gm.fit(model, x, epochs=20, batch_size=10, lr=0.1, progress=False, device="cpu")
+    history = gm.fit(model, x, epochs=20, batch_size=10, lr=0.1, progress=False, device="cpu", seed=0)
     assert model.calls == 200
     assert model.a.item() == pytest.approx(0.2, abs=1e-3) and model.b.item() == pytest.approx(-0.2, abs=1e-3)
     assert history["loss_a"][-1] < history["loss_a"][0] / 100
@@ -91,7 +91,7 @@ def test_divergence_is_reported():
             return {"loss": (self.image * float("inf")).sum()}
 
     with pytest.raises(FloatingPointError, match="smaller learning rate"):
-        gm.fit(Exploding(), torch.zeros(8, 28, 28, dtype=torch.uint8), epochs=1, progress=False, device="cpu")
+        gm.fit(Exploding(), torch.zeros(8, 28, 28, dtype=torch.uint8), epochs=1, progress=False, device="cpu", seed=0)
 
 
 def test_bad_arguments_are_named():
@@ -108,7 +108,7 @@ def test_bad_arguments_are_named():
 
 def test_a_step_budget_logs_records_and_counts_passes():
     x = gm.load_mnist("embedded").x_train[:1000]  # 7 batches of 128 per pass (the tail of 104 is dropped)
-    history = gm.fit(MeanModel(), x, steps=20, log_every=7, lr=0.05, progress=False, device="cpu")
+    history = gm.fit(MeanModel(), x, steps=20, log_every=7, lr=0.05, progress=False, device="cpu", seed=0)
     assert history["step"] == [7, 14, 20]  # every 7 steps, and the last, shorter record at the end
     assert history["epoch"] == pytest.approx([1.0, 2.0, 20 / 7])
     assert history["loss"][-1] < history["loss"][0]
@@ -126,7 +126,7 @@ def test_a_step_budget_costs_the_same_steps_on_more_data():
     data = gm.load_mnist("embedded")
     for n in (1000, 4000):
         counts.clear()
-        gm.fit(Counting(), data.x_train[:n], steps=30, batch_size=64, progress=False, device="cpu")
+        gm.fit(Counting(), data.x_train[:n], steps=30, batch_size=64, progress=False, device="cpu", seed=0)
         assert counts == [64] * 30
 
 
@@ -141,7 +141,7 @@ def test_training_is_watched_on_at_most_1000_test_images():
 
     data = gm.load_mnist("embedded")
     many_tests = gm.MNIST(data.x_train[:500], data.y_train[:500], data.x_train, data.y_train, "embedded")
-    gm.fit(Watching(), many_tests, steps=4, log_every=2, progress=False, device="cpu")
+    gm.fit(Watching(), many_tests, steps=4, log_every=2, progress=False, device="cpu", seed=0)
     assert sum(seen) == 2 * 1000  # two records, each on 1,000 of the 4,000 test images
     seen.clear()
     gm.fit(Watching(), many_tests, steps=2, progress=False, device="cpu", test_images=None)
@@ -166,11 +166,18 @@ def test_max_grad_norm_clips_every_step(monkeypatch):
 
     monkeypatch.setattr(torch.optim.Adam, "step", spy)
     x = gm.load_mnist("embedded").x_train[:200]
-    gm.fit(gm.VAE(latent_dim=2, hidden=[16]), x, epochs=1, batch_size=50, progress=False, device="cpu")
+    gm.fit(gm.VAE(latent_dim=2, hidden=[16]), x, epochs=1, batch_size=50, progress=False, device="cpu", seed=0)
     assert max(norms) > 5.0  # unclipped, the VAE's gradients are large
     norms.clear()
     gm.fit(
-        gm.VAE(latent_dim=2, hidden=[16]), x, epochs=1, batch_size=50, max_grad_norm=1.0, progress=False, device="cpu"
+        gm.VAE(latent_dim=2, hidden=[16]),
+        x,
+        epochs=1,
+        batch_size=50,
+        max_grad_norm=1.0,
+        progress=False,
+        device="cpu",
+        seed=0,
     )
     assert max(norms) <= 1.0 + 1e-4
     with pytest.raises(ValueError, match="linear"):
@@ -196,6 +203,7 @@ def test_cosine_schedule_lowers_the_learning_rate_to_zero(monkeypatch):
         lr_schedule="cosine",
         progress=False,
         device="cpu",
+        seed=0,
     )
     assert rates[0] == pytest.approx(0.01)
     assert rates[-1] < 0.001 and all(a >= b for a, b in zip(rates, rates[1:], strict=False))
@@ -227,7 +235,9 @@ def test_max_grad_norm_clips_train_step_models_too():
 
     torch.nn.utils.clip_grad_norm_ = spy
     try:
-        gm.fit(model, torch.ones(8, 1, 28, 28), steps=3, batch_size=4, lr=0.1, max_grad_norm=0.5, progress=False)
+        gm.fit(
+            model, torch.ones(8, 1, 28, 28), steps=3, batch_size=4, lr=0.1, max_grad_norm=0.5, progress=False, seed=0
+        )
     finally:
         torch.nn.utils.clip_grad_norm_ = real_clip
     assert seen == [(1, 0.5)] * 6  # each optimiser's own parameter, at every step
@@ -236,6 +246,8 @@ def test_max_grad_norm_clips_train_step_models_too():
 
 class LabelledModel(gm.LatentModel):
     """A conditional model in miniature: one learnable mean image per digit, fitted to that digit's images."""
+
+    takes_labels = "yes"
 
     def __init__(self):
         super().__init__()
@@ -250,7 +262,7 @@ class LabelledModel(gm.LatentModel):
 def test_labels_reach_a_model_that_wants_them():
     data = gm.load_mnist("embedded").subset(400, 100)
     model = LabelledModel()
-    history = gm.fit(model, data, steps=60, batch_size=50, lr=0.05, log_every=1, progress=False)
+    history = gm.fit(model, data, steps=60, batch_size=50, lr=0.05, log_every=1, progress=False, seed=0)
     assert history["loss"][-1] < 0.5 * history["loss"][0]
     learned = model.means.detach().reshape(10, 28, 28)
     ones, zeros = learned[1], learned[0]
@@ -260,13 +272,45 @@ def test_labels_reach_a_model_that_wants_them():
         gm.fit(LabelledModel(), data.x_train, steps=2, progress=False)
 
 
-def test_fit_calls_forward_so_hooks_see_each_step():
+def test_fit_attaches_the_history_and_refuses_a_module_that_is_not_trainable():
     model = gm.VAE(latent_dim=2, hidden=[16])
-    calls = []
-    model.register_forward_hook(lambda module, inputs, output: calls.append(sorted(output)))
     history = gm.fit(model, gm.load_mnist("embedded").subset(200, 50), steps=5, progress=False, test_images=None)
-    assert calls[:5] == [["kl", "loss", "recon"]] * 5
-    assert model.history is history  # fit attaches the history to the model
+    assert model.history is history and history["step"][-1] == 5
+    with pytest.raises(TypeError, match="gm.Trainable"):
+        gm.fit(nn.Linear(784, 1), torch.rand(8, 784), steps=1, progress=False)
+
+
+def test_fit_seeds_only_when_asked():
+    x = gm.load_mnist("embedded").x_train[:200]
+
+    def trained_after(caller_seed, **seed):
+        torch.manual_seed(caller_seed)  # the caller's own random numbers before fit
+        model = MeanModel()
+        gm.fit(model, x, steps=3, batch_size=50, lr=0.1, progress=False, **seed)
+        return model.image.detach().clone()
+
+    assert not torch.equal(trained_after(1), trained_after(2))  # unseeded: fit draws from the caller's stream
+    assert torch.equal(trained_after(1, seed=5), trained_after(2, seed=5))  # seeded: the same run whatever came before
+
+
+def test_images_and_vectors_are_told_apart_by_shape():
+    seen = []
+
+    class Recording(MeanModel):
+        def loss(self, x):
+            seen.append(tuple(x.shape))
+            return {"loss": x.float().pow(2).mean() * self.image.sum() * 0}
+
+    gm.fit(Recording(), torch.zeros(8, 28, 28, dtype=torch.uint8), steps=1, batch_size=4, progress=False, seed=0)
+    gm.fit(Recording(), torch.zeros(8, 784), steps=1, batch_size=4, progress=False, seed=0)
+    assert seen == [(4, 1, 28, 28), (4, 784)]
+
+
+def test_a_784_dimensional_vector_denoiser_trains():
+    digits = gm.as_images(gm.load_mnist("embedded").x_train[:2048]).reshape(2048, 784) * 2 - 1  # vectors, not images
+    model = gm.VectorDenoiser(dim=784, objective="velocity", hidden=128)
+    history = gm.fit(model, digits, steps=150, batch_size=64, lr=2e-3, log_every=30, progress=False, seed=0)
+    assert history["loss"][-1] < 0.92 * history["loss"][0]
 
 
 def test_mixed_precision_is_refused_without_a_cuda_gpu():
@@ -289,3 +333,7 @@ def test_frozen_parameters_get_no_gradient_and_are_restored_even_after_an_error(
     with pytest.raises(RuntimeError), frozen(list(judge.parameters())):
         raise RuntimeError("a failed step")
     assert all(p.requires_grad for p in judge.parameters())
+    judge.bias.requires_grad_(False)  # frozen before: stays frozen after
+    with frozen(list(judge.parameters())):
+        pass
+    assert judge.weight.requires_grad and not judge.bias.requires_grad

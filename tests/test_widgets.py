@@ -61,17 +61,26 @@ def test_explorer_redraws_when_alpha_moves_in_a_learned_space():
     assert explorer.describe().startswith("pixels:")
 
 
-def test_a_page_without_a_kernel_gets_words_and_a_picture(monkeypatch):
+def test_one_output_carries_the_live_widget_and_its_picture_for_a_page_without_a_kernel(monkeypatch):
+    import base64
+
     data = small_data()
     explorer = interpolation_explorer({"pixels": PixelSpace()}, data)
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, **kwargs: shown.append((obj, kwargs)))
     explorer._ipython_display_()
-    (bundle, raw), (picture, _) = shown
+    ((bundle, raw),) = shown  # one output: no second, stale picture under the live widget
     assert raw == {"raw": True} and bundle["text/plain"] == TEXT_FALLBACK
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    snapshot = Image.open(io.BytesIO(picture.data))
+    snapshot = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
     assert snapshot.format == "PNG" and snapshot.size[0] > 400
+
+
+def test_the_pictures_keep_their_size_inside_the_explorers_rows():
+    explorer = interpolation_explorer({"pixels": PixelSpace()}, small_data())
+    for picture, side in ((explorer.picture, explorer.size), (explorer.start_picture, explorer.size // 2)):
+        assert (picture.layout.width, picture.layout.height) == (f"{side}px", f"{side}px")
+        assert picture.layout.align_self == "flex-start" and picture.layout.object_fit == "contain"
 
 
 def test_bad_digits_are_refused():

@@ -11,7 +11,7 @@ from gmtutor import zoo
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("GMTUTOR_QUICK", "1")
-    monkeypatch.setitem(gm.RECIPES, "tiny", gm.recipes.Recipe("tiny", "VAE", {"latent_dim": 2, "hidden": [16]}, 1))
+    monkeypatch.setitem(gm.RECIPES, "tiny", gm.recipes.Recipe("tiny", gm.VAE, {"latent_dim": 2, "hidden": [16]}, 1))
     return tmp_path / "checkpoints"
 
 
@@ -44,7 +44,7 @@ def test_second_get_trains_nothing_and_returns_identical_weights(cache, data, mo
     assert all(torch.equal(a, b) for a, b in zip(weights(first), weights(second), strict=True))
     assert len(list(cache.glob("*.pt"))) == 1
     assert second.history["loss"] == first.history["loss"]
-    assert second.metadata["fingerprint"]["data"] == {"source": "embedded", "train_images": 300}
+    assert second.metadata["trained"]["data"] == {"source": "embedded", "train_images": 300}
 
 
 def test_a_changed_configuration_or_mode_retrains(cache, data, monkeypatch):
@@ -168,15 +168,38 @@ def test_load_raises_checkpoint_error_for_every_forgery(tmp_path, change):
         gm.load(path)
 
 
-def test_the_fingerprint_holds_the_cache_version_and_the_full_configuration(cache, data):
+def test_the_fingerprint_holds_the_version_and_the_full_configuration_and_names_the_file(cache, data):
     recipe = gm.recipe("tiny")
-    fingerprint = zoo.fingerprint(recipe, data)
-    assert fingerprint["cache_version"] == zoo.CACHE_VERSION
+    fingerprint = zoo.fingerprint(recipe, data, quick=True)
+    assert fingerprint["version"] == zoo.MODELS_VERSION and fingerprint["class"] == "gmtutor.models.vae.VAE"
     assert fingerprint["config"] == gm.VAE(latent_dim=2, hidden=[16]).config  # beta's default included
-    before = zoo.checkpoint_path(recipe, data)
+    entry = zoo.Entry.of(recipe, data, quick=True)
+    assert entry.fingerprint == fingerprint and entry.path.name.startswith("tiny-embedded-quick-")
+    assert zoo.Entry.of(recipe, data, quick=False).path != entry.path
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(zoo, "CACHE_VERSION", zoo.CACHE_VERSION + 1)
-        assert zoo.checkpoint_path(recipe, data) != before
+        patch.setattr(gm.cache, "MODELS_VERSION", zoo.MODELS_VERSION + 1)
+        assert zoo.Entry.of(recipe, data, quick=True).path != entry.path
+
+
+def test_what_a_checkpoint_is_checked_against_is_stored_once(cache, data):
+    model = zoo.get("tiny", data, progress=False)
+    stored = gm.checkpoint.read(next(cache.glob("*.pt")))
+    assert "class" not in stored["metadata"]["trained"] and "config" not in stored["metadata"]["trained"]
+    assert zoo.cache.trained_fingerprint(model) == zoo.fingerprint(gm.recipe("tiny"), data, quick=True)
+
+
+def test_kept_callback_states_are_bounded(cache, data, monkeypatch):
+    from gmtutor.core.train import SampleSnapshots
+
+    calls = count_fits(monkeypatch)
+    for shift in range(zoo.cache.KEPT_CALLBACK_STATES + 2):  # each asks for images no run has kept: trains again
+        codes = torch.full((1, 2), float(shift))
+        zoo.get("tiny", data, progress=False, quick_steps=2, on_log=SampleSnapshots(codes, [2]))
+    assert len(calls) == zoo.cache.KEPT_CALLBACK_STATES + 2
+    (path,) = cache.glob("*.pt")
+    kept = gm.checkpoint.read(path)["metadata"]["callbacks"]
+    assert len(kept) == zoo.cache.KEPT_CALLBACK_STATES
+    assert kept[-1]["codes"].flatten().tolist() == [float(zoo.cache.KEPT_CALLBACK_STATES + 1)] * 2  # the newest
 
 
 # --- sharing the cache: locks, clear, permissions ---
@@ -235,7 +258,7 @@ def test_saved_files_follow_the_umask(tmp_path):
 RACE = """
 import sys, time, gmtutor as gm
 from gmtutor import zoo
-gm.RECIPES["tiny"] = gm.recipes.Recipe("tiny", "VAE", {"latent_dim": 2, "hidden": [16]}, 1, quick_steps=60)
+gm.RECIPES["tiny"] = gm.recipes.Recipe("tiny", gm.VAE, {"latent_dim": 2, "hidden": [16]}, 1, quick_steps=60)
 real = gm.recipes.Recipe.train
 def counted(self, *args, **kwargs):
     time.sleep(2)  # long enough that, without the lock, the other process would start training too
@@ -285,9 +308,29 @@ def test_remember_computes_once_and_reads_back_while_the_key_matches(tmp_path, m
     assert gm.zoo.remember("board", measure, model={"recipe": "vae-2d"}, samples=1000) == first and len(calls) == 3
 
 
-def test_identity_is_a_cached_models_fingerprint_and_otherwise_its_class():
-    model = gm.VAE(latent_dim=2)
-    assert gm.zoo.identity(model) == "VAE"  # fitted in a notebook: the key needs its data too
-    model.metadata = {"fingerprint": {"recipe": "vae-2d", "quick": True}}
-    assert gm.zoo.identity(model) == {"recipe": "vae-2d", "quick": True}
-    assert gm.zoo.identity(gm.GaussianNB()) == "GaussianNB"
+def test_identity_names_the_class_the_configuration_and_the_weights():
+    torch.manual_seed(0)
+    model, twin = gm.VAE(latent_dim=2), gm.VAE(latent_dim=2)  # two models fitted in a notebook: other weights
+    assert gm.zoo.identity(model)["class"] == "gmtutor.models.vae.VAE"
+    assert gm.zoo.identity(model)["config"] == model.config
+    assert gm.zoo.identity(model) != gm.zoo.identity(twin)
+    twin.load_state_dict(model.state_dict())
+    assert gm.zoo.identity(model) == gm.zoo.identity(twin)
+    x, y = torch.rand(40, 784), torch.arange(40) % 2
+    nb = gm.GaussianNB().fit(x, y)
+    assert gm.zoo.identity(nb)["config"] == {"var_smoothing": nb.var_smoothing}
+    assert gm.zoo.identity(nb) != gm.zoo.identity(gm.GaussianNB().fit(x + 0.1, y))
+
+
+def test_results_have_their_own_version_and_retrain_no_model(cache, data, monkeypatch):
+    calls, computed = count_fits(monkeypatch), []
+    model = zoo.get("tiny", data, progress=False)
+
+    def measure():
+        computed.append(1)
+        return 1.0
+
+    gm.zoo.remember("row", measure, model=gm.zoo.identity(model))
+    monkeypatch.setattr(gm.results, "RESULTS_VERSION", gm.zoo.RESULTS_VERSION + 1)
+    gm.zoo.remember("row", measure, model=gm.zoo.identity(zoo.get("tiny", data, progress=False)))
+    assert len(computed) == 2 and len(calls) == 1  # the table is computed again; the model is not retrained

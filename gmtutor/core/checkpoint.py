@@ -2,11 +2,13 @@
 
 Loading uses ``torch.load(..., weights_only=True)``: nothing in the file is run as code.
 A model is saveable when it has a ``config`` dict of constructor arguments and its class is
-registered: every ``gm.LatentModel`` subclass is, and ``register_model`` adds any other.
+registered: every ``gm.Trainable`` subclass is, and ``register_model`` adds any other. The registry lives
+here, in the core, and the models fill it as they are defined: the core imports nothing above it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
@@ -20,7 +22,8 @@ from torch import nn
 from gmtutor.core.errors import GmtutorError
 from gmtutor.core.files import write_atomically
 
-FORMAT = "gmtutor-checkpoint-1"
+FORMAT = "gmtutor-checkpoint-2"  # 2: classes named by module and qualified name
+READABLE_FORMATS = ("gmtutor-checkpoint-1", FORMAT)
 _FIX = "Delete it and train the model again (or save it again with gmtutor.save)."
 
 
@@ -31,38 +34,61 @@ class CheckpointError(GmtutorError, ValueError):
 _REGISTRY: dict[str, type[nn.Module]] = {}
 
 
-def register_model(cls: type[nn.Module], *, replace: bool = False) -> type[nn.Module]:
+def class_key(cls: type) -> str:
+    """The name a checkpoint gives a class: its module and qualified name (``gmtutor.models.vae.VAE``), so a
+    learner's own ``VAE`` (``__main__.VAE``) sits beside the course's instead of replacing it."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register_model(cls: type[nn.Module]) -> type[nn.Module]:
     """Let checkpoints (``gm.save``, ``gm.load``, the model cache) name ``cls``; usable as a class decorator.
 
-    The class must record its constructor's arguments in ``config`` (a ``gm.LatentModel`` subclass
-    does so by itself, and is registered when it is defined). A second class of the same name is
-    refused unless ``replace=True``.
+    The class must record its constructor's arguments in ``config`` (a ``gm.Trainable`` subclass does so by
+    itself, and is registered when it is defined). Classes are keyed by module and qualified name
+    (``class_key``): a class of the same name elsewhere is registered beside this one, and defining a class
+    again under the same key (re-running a notebook cell) replaces the older definition.
     """
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         raise TypeError(f"register_model takes a torch.nn.Module subclass, got {cls!r}")
-    known = _REGISTRY.get(cls.__name__)
-    if known is not None and known is not cls and not replace:
-        raise ValueError(
-            f"a model class named {cls.__name__!r} is already registered ({known.__module__}); rename yours"
-        )
-    _REGISTRY[cls.__name__] = cls
+    _REGISTRY[class_key(cls)] = cls
     return cls
 
 
 def model_classes() -> dict[str, type[nn.Module]]:
-    """The model classes a checkpoint may name, by class name: the course's and any registered since."""
-    import gmtutor.models  # noqa: F401  (defining the course's models registers them)
-
+    """The model classes a checkpoint may name, by ``class_key``: the course's and any registered since."""
     return dict(_REGISTRY)
+
+
+def model_class(key: str) -> type[nn.Module]:
+    """The registered class a checkpoint names. A bare class name (a checkpoint of the first format) means
+    the course's class of that name."""
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    if "." not in key:
+        course = [cls for name, cls in _REGISTRY.items() if name.startswith("gmtutor.") and cls.__name__ == key]
+        if len(course) == 1:
+            return course[0]
+    known = ", ".join(sorted(_REGISTRY))
+    raise CheckpointError(f"unknown model class {key!r}; known: {known}.")
+
+
+def weights_digest(state: dict[str, torch.Tensor]) -> str:
+    """A SHA-256 of a state dict's names, dtypes, shapes and bytes: equal only for the same weights."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)};".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
 
 
 def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> Path:
     """Write ``model``'s class name, config, weights and optional ``metadata`` to ``path`` atomically."""
     path = Path(path)
-    if model_classes().get(type(model).__name__) is not type(model):
+    if _REGISTRY.get(class_key(type(model))) is not type(model):
         raise TypeError(
-            f"{type(model).__name__} is not a registered model class; register it with gm.register_model "
-            f"(known: {', '.join(sorted(model_classes()))})"
+            f"{type(model).__name__} is not a registered model class: subclass gm.Trainable, or register it "
+            "with gm.register_model"
         )
     config = getattr(model, "config", None)
     if not isinstance(config, dict):
@@ -70,7 +96,7 @@ def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | N
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {
         "format": FORMAT,
-        "class": type(model).__name__,
+        "class": class_key(type(model)),
         "config": config,
         "state_dict": state,
         "metadata": metadata or {},
@@ -98,7 +124,7 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CheckpointError(f"{path} is not a readable checkpoint ({first_line}). {_FIX}") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") not in READABLE_FORMATS:
         raise CheckpointError(f"{path} is a PyTorch file but not a gmtutor checkpoint. {_FIX}")
     wanted = {"class": str, "config": dict, "state_dict": dict, "metadata": dict}
     for key, kind in wanted.items():
@@ -108,13 +134,12 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def build(name: str, config: dict[str, Any], device: torch.device | str = "cpu") -> nn.Module:
-    """A fresh ``name`` model from its constructor ``config``; ``CheckpointError`` names what is wrong."""
-    classes = model_classes()
-    if name not in classes:
-        raise CheckpointError(f"unknown model class {name!r}; known: {', '.join(sorted(classes))}.")
+    """A fresh model of the class ``name`` (a ``class_key``) from its constructor ``config``; ``CheckpointError``
+    names what is wrong."""
+    cls = model_class(name)
     try:
         with torch.device(device):
-            return classes[name](**config)
+            return cls(**config)
     except (TypeError, ValueError, RuntimeError, KeyError, IndexError) as err:
         raise CheckpointError(f"{name}(**{config}) cannot be built: {err}") from None
 

@@ -1,20 +1,18 @@
-"""One training loop for every model in the course.
+"""One training loop for every model in the course: ``fit``.
 
-The whole training set goes to the device once, as uint8; each step cuts a batch by
-shuffled index on the device and converts only that batch to floats. A model either
-defines ``loss(x) -> {"loss": ..., part: ...}`` (one optimiser; ``fit`` calls ``model(x)``, whose
-``forward`` returns those losses, and steps the optimiser) or
-``train_step(x, optimizers, step) -> {name: value}`` (several optimisers; the model calls ``step``,
-an ``OptimizerStep``, for each). Either way the loop owns the mechanics: mixed precision around the
-forward pass only, backward, gradient clipping and the update. A model whose ``loss`` or
-``train_step`` takes ``y`` gets each batch's labels too (a conditional model).
+The whole training set goes to the device once, as uint8; each step cuts a batch by shuffled index on
+the device and converts only that batch to floats. Every model ``fit`` trains is a ``gm.Trainable``
+(``gmtutor/models/base.py``) and meets one contract: ``train_step(batch, optimizers, step)`` does one
+step on a ``Batch`` and returns what it reports. A model with one objective keeps the base's
+``train_step``, which calls ``loss(x)`` (or ``loss(x, y)``); a model with several optimisers (the GANs)
+writes its own and calls ``step``, an ``OptimizerStep``, once per optimiser. Either way the loop owns
+the mechanics: mixed precision around the forward pass only, backward, gradient clipping and the update.
 The budget is a number of optimiser steps, so training takes the same time on any amount of data.
 """
 
 from __future__ import annotations
 
 import contextlib
-import inspect
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from gmtutor.core.data import IMAGE_SIDE, MNIST, as_images
+from gmtutor.core.data import MNIST, as_images
 from gmtutor.core.progress import progress_bar
 from gmtutor.core.runtime import device as default_device
 from gmtutor.core.runtime import module_device, seed_everything
@@ -91,12 +89,6 @@ def batches(n: int, batch_size: int, device: torch.device) -> Iterator[torch.Ten
         yield order[number * batch_size : (number + 1) * batch_size]
 
 
-def _optimizers(model: nn.Module, lr: float) -> list[torch.optim.Optimizer]:
-    if hasattr(model, "configure_optimizers"):
-        return list(model.configure_optimizers(lr))
-    return [torch.optim.Adam(model.parameters(), lr=lr)]
-
-
 LR_SCHEDULES = ("constant", "cosine")
 
 
@@ -124,14 +116,16 @@ def check_precision(precision: str, device: torch.device) -> None:
 @contextlib.contextmanager
 def frozen(parameters: list[nn.Parameter]) -> Iterator[None]:
     """No gradients for ``parameters`` inside the block: a generator's step flows through its
-    discriminator without computing gradients for it. They are restored even if the block fails."""
+    discriminator without computing gradients for it. Each parameter gets back the ``requires_grad`` it
+    had before (one frozen already stays frozen), even if the block fails."""
+    before = [p.requires_grad for p in parameters]
     for p in parameters:
         p.requires_grad_(False)
     try:
         yield
     finally:
-        for p in parameters:
-            p.requires_grad_(True)
+        for p, wanted in zip(parameters, before, strict=True):
+            p.requires_grad_(wanted)
 
 
 class OptimizerStep:
@@ -172,30 +166,43 @@ class OptimizerStep:
             optimizer.step()
 
 
-def _losses_of(model: nn.Module) -> Callable[..., dict[str, torch.Tensor]]:
-    """``model`` itself when its ``forward`` returns the losses (a ``LatentModel``: hooks and torch.compile see
-    the call), else its ``loss`` (a classifier, whose ``forward`` gives logits)."""
-    return model if getattr(model, "forward_returns_losses", False) else model.loss
+@dataclass
+class Batch:
+    """One training batch as a model's ``train_step`` receives it: ``x``, floats (images in [0, 1] shaped
+    (N, 1, 28, 28), or vectors of their own shape), and ``y``, the labels, or None when the model takes none."""
+
+    x: torch.Tensor
+    y: torch.Tensor | None = None
 
 
-def _training_labels(data: TrainingData, device: torch.device, method: Callable) -> torch.Tensor | None:
-    """The labels to pass as ``y``: None when ``method`` takes no ``y``, or takes an optional one and
-    ``data`` has no labels; an error when it needs labels that ``data`` lacks."""
-    parameters = inspect.signature(method).parameters
-    if "y" not in parameters:
-        return None
+LABEL_USES = ("no", "optional", "yes")
+
+
+def _training_labels(model: nn.Module, data: TrainingData, device: torch.device) -> torch.Tensor | None:
+    """The labels to hand the model with each batch, as its ``takes_labels`` asks: never ("no"), when ``data``
+    has them ("optional"), or always ("yes": an error names the fix when ``data`` has none)."""
+    wants = model.takes_labels
+    if wants not in LABEL_USES:
+        raise ValueError(f"{type(model).__name__}.takes_labels must be one of {LABEL_USES}, got {wants!r}")
     if isinstance(data, MNIST):
-        return data.y_train.to(device)
-    if isinstance(data, tuple):
-        x, y = data
-        if len(x) != len(y):
-            raise ValueError(f"fit got {len(x)} training items and {len(y)} labels; give one label per item")
-        return torch.as_tensor(y).to(device)
-    if parameters["y"].default is not inspect.Parameter.empty:
-        return None  # the labels are optional: train without them
-    raise ValueError(
-        "this model trains on labels (its loss or train_step takes y): give fit an MNIST or a pair (x, labels)"
-    )
+        labels = data.y_train
+    elif isinstance(data, tuple):
+        x, labels = data
+        if len(x) != len(labels):
+            raise ValueError(f"fit got {len(x)} training items and {len(labels)} labels; give one label per item")
+    else:
+        labels = None
+    if wants == "yes" and labels is None:
+        raise ValueError(
+            f"{type(model).__name__} trains on labels (takes_labels = 'yes'): give fit an MNIST or a pair (x, labels)"
+        )
+    return torch.as_tensor(labels).to(device) if labels is not None and wants != "no" else None
+
+
+def _as_batch(items: torch.Tensor) -> torch.Tensor:
+    """Training items as a model sees them: images ((N, 28, 28) or (N, 1, 28, 28)) as floats in [0, 1]
+    shaped (N, 1, 28, 28), anything of two dimensions (points, codes, flattened vectors) as floats as it is."""
+    return as_images(items) if items.dim() >= 3 else items.float()
 
 
 @torch.no_grad()
@@ -206,11 +213,98 @@ def average_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 1000)
     dev = module_device(model)
     totals: dict[str, torch.Tensor] = {}
     for start in range(0, len(images), batch_size):
-        x = as_images(images[start : start + batch_size].to(dev))
+        x = _as_batch(images[start : start + batch_size].to(dev))
         for key, value in model.loss(x).items():
             totals[key] = totals.get(key, 0.0) + value.detach().float() * len(x)
     model.train(was_training)
     return {key: float(total) / len(images) for key, total in totals.items()}
+
+
+@dataclass
+class _Run:
+    """What ``fit`` sets up once: the data on the device, the optimisers and the budget."""
+
+    model: nn.Module
+    device: torch.device
+    items: torch.Tensor
+    labels: torch.Tensor | None
+    monitor: torch.Tensor | None
+    optimizers: list[torch.optim.Optimizer]
+    schedulers: list[torch.optim.lr_scheduler.LRScheduler]
+    optimizer_step: OptimizerStep
+    total: int
+    log_every: int
+    steps_per_pass: int
+    batch_size: int
+    lr: float
+
+    def step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One optimiser step (the model's ``train_step``) on the items at ``index``; the parts it reports."""
+        batch = Batch(_as_batch(self.items[index]), None if self.labels is None else self.labels[index])
+        parts = self.model.train_step(batch, self.optimizers, self.optimizer_step)
+        for scheduler in self.schedulers:
+            scheduler.step()
+        return parts
+
+
+def _setup(model: nn.Module, data: TrainingData, **settings) -> _Run:
+    """Check the settings, seed if asked, put the model and its data on the device, make the optimisers."""
+    steps, epochs, batch_size, log_every = (settings[k] for k in ("steps", "epochs", "batch_size", "log_every"))
+    if steps is not None and epochs is not None:
+        raise ValueError(f"give a budget of steps or of epochs, not both (steps={steps}, epochs={epochs})")
+    for name in ("steps", "epochs", "batch_size", "log_every"):
+        if settings[name] is not None and settings[name] < 1:
+            raise ValueError(f"{name} must be a positive number, got {name}={settings[name]}")
+    if settings["lr_schedule"] not in LR_SCHEDULES:
+        raise ValueError(f"unknown lr_schedule {settings['lr_schedule']!r}; choose one of {', '.join(LR_SCHEDULES)}")
+    if not callable(getattr(model, "train_step", None)):
+        raise TypeError(f"fit trains a gm.Trainable; {type(model).__name__} is not one (subclass gm.Trainable)")
+    dev = torch.device(settings["device"]) if settings["device"] is not None else default_device()
+    optimizer_step = OptimizerStep(dev, settings["precision"], settings["max_grad_norm"])
+    if settings["seed"] is not None:
+        seed_everything(settings["seed"])
+    model.to(dev)
+    items = training_images(data).to(dev)
+    if len(items) == 0:
+        raise ValueError("there are no training images to fit on")
+    labels = _training_labels(model, data, dev)
+    watch = isinstance(data, MNIST) and model.watch_test_loss and model.takes_labels != "yes"
+    steps_per_pass = batches_per_pass(len(items), batch_size)
+    total = steps if steps is not None else (epochs or 10) * steps_per_pass
+    optimizers = list(model.configure_optimizers(settings["lr"]))
+    schedulers = [_cosine(o, total) for o in optimizers] if settings["lr_schedule"] == "cosine" else []
+    return _Run(
+        model=model,
+        device=dev,
+        items=items,
+        labels=labels,
+        monitor=_monitor_images(data, settings["test_images"]) if watch else None,
+        optimizers=optimizers,
+        schedulers=schedulers,
+        optimizer_step=optimizer_step,
+        total=total,
+        log_every=min(log_every or steps_per_pass, total),
+        steps_per_pass=steps_per_pass,
+        batch_size=batch_size,
+        lr=settings["lr"],
+    )
+
+
+def _record(run: _Run, step: int, sums: dict[str, torch.Tensor], steps: int, seconds: float, seed: int | None):
+    """One record of the history: when, the mean of each reported part over ``steps`` steps, the time, and the
+    losses on the watched test images; an error when anything diverged."""
+    record = {
+        "step": step,
+        "epoch": step / run.steps_per_pass,
+        **{k: float(v) / steps for k, v in sums.items()},
+        "seconds": seconds,
+    }
+    if run.monitor is not None:
+        record.update({f"test_{k}": v for k, v in _watch(run.model, run.monitor, seed or 0, run.device).items()})
+    if not all(math.isfinite(v) for v in record.values()):
+        message = f"training diverged by step {step}: {record}. Try a smaller learning rate (lr={run.lr})."
+        raise FloatingPointError(message)
+    return record
 
 
 def fit(
@@ -221,7 +315,7 @@ def fit(
     epochs: int | None = None,
     batch_size: int = 128,
     lr: float = 1e-3,
-    seed: int = 0,
+    seed: int | None = None,
     device: torch.device | str | None = None,
     precision: str = "fp32",
     progress: bool = True,
@@ -231,100 +325,58 @@ def fit(
     max_grad_norm: float | None = None,
     test_images: int | None = MONITOR_TEST_IMAGES,
 ) -> History:
-    """Train ``model`` on the training images of ``data`` for ``steps`` optimiser steps; return its history.
+    """Train ``model`` (a ``gm.Trainable``) on the training items of ``data`` for ``steps`` optimiser steps;
+    return its history.
 
     The budget is ``steps`` (batches), or ``epochs`` passes over the data (default: 10 epochs). A
     budget in steps costs the same time whatever the size of the data set, which is how the course's
     recipes train: the same minutes on 4,000 images as on 60,000. The data are reshuffled every pass.
+    ``seed`` seeds Python, NumPy and PyTorch first (``gm.seed_everything``); without one, fit leaves the
+    random number generators as they are.
 
-    Batches of images reach the model as floats in [0, 1] shaped (N, 1, 28, 28); any other
-    tensor (2-d points, say) reaches it as floats of its own shape. A model whose ``loss`` (or
-    ``train_step``) takes ``y`` gets each batch's labels: an ``MNIST``'s, or those of a pair (x, labels).
+    Each step calls ``model.train_step(batch, optimizers, step)`` (a ``Batch``; the optimisers from
+    ``model.configure_optimizers(lr)``; an ``OptimizerStep``). Images reach the model as floats in
+    [0, 1] shaped (N, 1, 28, 28); two-dimensional items (points, codes) as floats of their own shape.
+    ``batch.y`` holds the labels (an ``MNIST``'s, or those of a pair (x, labels)) when the model's
+    ``takes_labels`` asks for them.
 
     Every ``log_every`` steps (default: one pass over the data) the history gets a record: ``step``,
     ``epoch`` (passes so far, a fraction when a record ends mid-pass), each part the model reports,
     averaged over those steps (``loss``, ``recon``, ``kl``...), and ``seconds`` of training. When
-    ``data`` is an ``MNIST`` and the model has ``loss``, the test numbers follow (``test_loss``...),
-    measured on at most ``test_images`` evenly spaced test images (None: all of them).
+    ``data`` is an ``MNIST`` and the model's ``watch_test_loss`` is true, the test numbers follow
+    (``test_loss``...), measured on at most ``test_images`` evenly spaced test images (None: all of them).
     ``on_log(step, model)`` runs after each record. ``precision`` ("fp32", or on a CUDA GPU "bf16" or
     "fp16" with a gradient scaler) is the autocast around each forward pass; backward and the update
     stay in fp32. ``lr_schedule="cosine"`` lowers the learning rate from ``lr`` to zero along a half
     cosine over all steps; ``max_grad_norm`` clips the gradient norm of each optimiser's parameters
-    per step, for ``loss`` and ``train_step`` models alike. The history is also attached to the model
-    as ``model.history``.
+    per step. The history is also attached to the model as ``model.history``.
     """
-    if steps is not None and epochs is not None:
-        raise ValueError(f"give a budget of steps or of epochs, not both (steps={steps}, epochs={epochs})")
-    for name, value in (("steps", steps), ("epochs", epochs), ("batch_size", batch_size), ("log_every", log_every)):
-        if value is not None and value < 1:
-            raise ValueError(f"{name} must be a positive number, got {name}={value}")
-    if lr_schedule not in LR_SCHEDULES:
-        raise ValueError(f"unknown lr_schedule {lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
-    dev = torch.device(device) if device is not None else default_device()
-    step_optimizer = OptimizerStep(dev, precision, max_grad_norm)
-    seed_everything(seed)
-    model.to(dev)
-    x_all = training_images(data).to(dev)
-    if len(x_all) == 0:
-        raise ValueError("there are no training images to fit on")
-    as_batch = as_images if x_all[0].numel() == IMAGE_SIDE * IMAGE_SIDE else _as_float
-    uses_train_step = hasattr(model, "train_step")
-    compute = model.train_step if uses_train_step else _losses_of(model)
-    labels = _training_labels(data, dev, model.train_step if uses_train_step else model.loss)
-    monitor = _monitor_images(data, test_images) if not uses_train_step and labels is None else None
-    steps_per_pass = batches_per_pass(len(x_all), batch_size)
-    total = steps if steps is not None else (epochs or 10) * steps_per_pass
-    log_every = min(log_every or steps_per_pass, total)
-    optimizers = _optimizers(model, lr)
-    schedulers = [_cosine(optimizer, total) for optimizer in optimizers if lr_schedule == "cosine"]
+    run = _setup(model, data, **{k: v for k, v in locals().items() if k not in ("model", "data", "on_log")})
     history = History()
-    stream = _index_stream(len(x_all), batch_size, dev)
-
-    bar = progress_bar(total, type(model).__name__, enabled=progress)
+    stream = _index_stream(len(run.items), run.batch_size, run.device)
+    bar = progress_bar(run.total, type(model).__name__, enabled=progress)
     sums: dict[str, torch.Tensor] = {}
     since_log, start = 0, time.perf_counter()
     model.train()
-    for step in range(1, total + 1):
-        index = next(stream)
-        x = as_batch(x_all[index])
-        given = {"y": labels[index]} if labels is not None else {}
-        if uses_train_step:
-            parts = compute(x, optimizers, step_optimizer, **given)
-        else:
-            with step_optimizer.autocast():
-                parts = compute(x, **given)
-            step_optimizer(parts["loss"], optimizers[0])
-        for scheduler in schedulers:
-            scheduler.step()
-        for key, value in parts.items():
-            sums[key] = sums.get(key, 0.0) + value.detach().float()
-        since_log += 1
-        bar.update(1)
-        if progress and (since_log % 50 == 0 or since_log == log_every):
-            bar.set_postfix_str(f"epoch {step / steps_per_pass:.3g}, " + _format(sums, since_log), refresh=False)
-        if since_log < log_every and step < total:
-            continue
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)
-        record = {
-            "step": step,
-            "epoch": step / steps_per_pass,
-            **{k: float(v) / since_log for k, v in sums.items()},
-            "seconds": time.perf_counter() - start,
-        }
-        if monitor is not None:
-            record.update({f"test_{k}": v for k, v in _watch(model, monitor, seed, dev).items()})
-        history.records.append(record)
-        if not all(math.isfinite(v) for v in record.values()):
-            bar.close()
-            raise FloatingPointError(
-                f"training diverged by step {step}: {record}. Try a smaller learning rate (lr={lr})."
-            )
-        if on_log is not None:
-            on_log(step, model)
-        model.train()
-        sums, since_log, start = {}, 0, time.perf_counter()
-    bar.close()
+    try:
+        for step in range(1, run.total + 1):
+            for key, value in run.step(next(stream)).items():
+                sums[key] = sums.get(key, 0.0) + value.detach().float()
+            since_log += 1
+            bar.update(1)
+            if progress and (since_log % 50 == 0 or since_log == run.log_every):
+                bar.set_postfix_str(f"epoch {step / run.steps_per_pass:.3g}, {_format(sums, since_log)}", refresh=False)
+            if since_log < run.log_every and step < run.total:
+                continue
+            if run.device.type == "cuda":
+                torch.cuda.synchronize(run.device)
+            history.records.append(_record(run, step, sums, since_log, time.perf_counter() - start, seed))
+            if on_log is not None:
+                on_log(step, model)
+            model.train()
+            sums, since_log, start = {}, 0, time.perf_counter()
+    finally:
+        bar.close()
     model.eval()
     model.history = history
     return history
@@ -351,10 +403,6 @@ def _monitor_images(data: MNIST | torch.Tensor, limit: int | None) -> torch.Tens
     if limit is None or len(data.x_test) <= limit:
         return data.x_test
     return data.x_test[torch.linspace(0, len(data.x_test) - 1, limit).round().long()]
-
-
-def _as_float(batch: torch.Tensor) -> torch.Tensor:
-    return batch.float()
 
 
 def _format(sums: dict[str, torch.Tensor], steps: int) -> str:

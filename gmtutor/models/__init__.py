@@ -1,16 +1,27 @@
-"""The course's models: each a ``LatentModel`` (encode, decode, reconstruct, sample; see ``base``), Naive Bayes,
-and the convolutional digit classifier that judges generated digits."""
+"""The course's models: each torch model a ``Trainable`` (most of them a ``LatentModel``; see ``base``), Naive
+Bayes as a scikit-learn estimator, and the convolutional digit classifier that judges generated digits.
 
-from gmtutor.models.base import LatentModel
+``GaussianNB`` loads scikit-learn, so it is imported when first used, not with the package.
+"""
+
+from gmtutor.models.base import LatentModel, Trainable
 from gmtutor.models.classifier import DigitCNN
 from gmtutor.models.cyclegan import CycleGAN
 from gmtutor.models.denoiser import DiffusionModel, VectorDenoiser
 from gmtutor.models.flow import PointFlow, RealNVP
 from gmtutor.models.gan import GAN, BiGAN
 from gmtutor.models.infogan import InfoGAN
-from gmtutor.models.naive_bayes import GaussianNB
 from gmtutor.models.vae import VAE, ConvVAE, kl_divergence
 from gmtutor.models.wgan import WGANGP
+
+
+def __getattr__(name: str):
+    if name == "GaussianNB":
+        from gmtutor.models.naive_bayes import GaussianNB
+
+        return GaussianNB
+    raise AttributeError(f"module 'gmtutor.models' has no attribute {name!r}")
+
 
 __all__ = [
     "GAN",
@@ -24,6 +35,7 @@ __all__ = [
     "LatentModel",
     "PointFlow",
     "RealNVP",
+    "Trainable",
     "VAE",
     "VectorDenoiser",
     "WGANGP",

@@ -1,37 +1,40 @@
-"""One interface for the course's latent-variable models: ``LatentModel``.
+"""The two base classes of the course's models: ``Trainable`` (every model ``gm.fit`` trains) and ``LatentModel``.
 
-Every model (VAE, ConvVAE, GAN, BiGAN, RealNVP, PointFlow) is a ``LatentModel``, so notebooks, the
-latent-space tools and a researcher's own code can treat them alike:
+``Trainable`` is the one contract between a model, ``gm.fit``, the checkpoints and the scoreboard:
 
-    model.encode(x) -> z          image (or point) to code; a GAN has no encoder and says so
-    model.decode(z) -> x          code to image, in [0, 1], shaped (N, 1, 28, 28) for images
-    model.reconstruct(x)          decode(encode(x))
-    model.sample(n, *, generator=None, temperature=1.0)
-                                  n new images from codes drawn from N(0, temperature^2 I)
-    model.latent_dim              the size of a code
     model.config                  the constructor's arguments, recorded when the model is built
-    model(x)                      the training losses {"loss": ..., part: ...} on a batch
+    model.loss(x) / loss(x, y)    the training losses on a batch: {"loss": objective, part: value, ...}
+    model.train_step(batch, optimizers, step)
+                                  one training step; the base's calls ``loss`` and lets ``step`` (an
+                                  ``OptimizerStep``) do backward, clipping and the update. A model with
+                                  several optimisers (the GANs) writes its own and calls ``step`` for each
+    model.configure_optimizers(lr)
+                                  the base's: one Adam over every parameter
+    takes_labels                  "no", "optional" or "yes": whether ``fit`` hands it each batch's labels
+    model.sample(n, *, generator=None, temperature=1.0, **options)
+    model.nll(images)             negative log-likelihood of 8-bit digits, nats each (``likelihood`` says
+                                  whether it is "exact" or a "bound")
+    model.implements("nll")       whether the model defines a method itself, rather than the base's refusal
 
-Training goes through ``gmtutor.fit``: a model with one objective defines ``loss(x)`` (``forward``
-calls it, so hooks and ``torch.compile`` see it); a model with several optimisers (the GANs) defines
-``configure_optimizers(lr)`` and ``train_step(x, optimizers, step)``, where ``step`` is a
-``gmtutor.core.train.OptimizerStep`` that does backward, clipping and the update for it.
-
-``register_model`` adds a class of your own to the classes a checkpoint may name, so ``gm.save``,
-``gm.load`` and the model cache work with it.
+``LatentModel`` adds a code space: ``encode(x) -> z``, ``decode(z) -> x`` in [0, 1], ``reconstruct`` and a
+standard normal ``prior``, from which ``sample`` decodes. Defining a subclass registers it (keyed by module
+and qualified name, so a learner's own ``VAE`` sits beside the course's), and ``gm.save``, ``gm.load`` and the
+model cache then work with it.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import nn
 
 from gmtutor.core.checkpoint import register_model
 from gmtutor.core.runtime import module_device
+from gmtutor.core.train import Batch, OptimizerStep
 
 
 def plain(value: Any) -> Any:
@@ -45,26 +48,84 @@ def plain(value: Any) -> Any:
     return value
 
 
-class LatentModel(nn.Module):
-    """Base class of the course's models; see the module's docstring for the interface."""
+class Capabilities:
+    """``implements``: which of the optional methods (``sample``, ``nll``, ``encode``, ``relabel``) a model
+    defines itself. Shared by ``Trainable`` and the course's scikit-learn estimator, ``gm.GaussianNB``."""
 
-    latent_dim: int
+    likelihood: ClassVar[Literal["exact", "bound"] | None] = None  # what ``nll`` computes, when defined
+
+    def implements(self, method: str) -> bool:
+        """True when this model's class defines ``method`` rather than inheriting the base's refusal."""
+        if method not in OPTIONAL_METHODS:
+            raise ValueError(f"{method!r} is not one of the optional methods {OPTIONAL_METHODS}")
+        return getattr(type(self), method) is not getattr(Capabilities, method)
+
+    def sample(self, n: int, *, generator: Any = None, temperature: float = 1.0, **options: Any) -> Any:
+        """``n`` new items, drawn with ``generator``; ``temperature`` < 1 draws more typical, less varied ones."""
+        raise NotImplementedError(f"{type(self).__name__} draws no samples")
+
+    def nll(self, images: torch.Tensor, **options: Any) -> torch.Tensor:
+        """Negative log-likelihood (nats) of each 8-bit digit, on the convention of ``gmtutor.models.likelihood``."""
+        raise NotImplementedError(f"{type(self).__name__} gives no likelihood")
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes of images ``x``."""
+        raise NotImplementedError(f"{type(self).__name__} has no encoder: nothing maps an image back to its code")
+
+    def relabel(self, x: torch.Tensor, source: torch.Tensor, target: torch.Tensor, **options: Any) -> torch.Tensor:
+        """Digits ``x`` of classes ``source`` made anew as classes ``target`` (a class-conditional model)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot make a digit anew under another label")
+
+
+OPTIONAL_METHODS = ("sample", "nll", "encode", "relabel")
+
+
+class Trainable(Capabilities, nn.Module):
+    """Base class of every model ``gm.fit`` trains; see the module's docstring for the contract."""
+
     config: dict[str, Any]
-    has_encoder: ClassVar[bool] = True
-    forward_returns_losses: ClassVar[bool] = True  # so gm.fit calls model(x), and hooks see training
+    takes_labels: ClassVar[Literal["no", "optional", "yes"]] = "no"
+    watch_test_loss: ClassVar[bool] = True  # fit reports ``loss`` on held-out digits (not for a game's losses)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Wrap each subclass's ``__init__`` so that ``config`` records its arguments, defaults included."""
+        """Wrap each subclass's ``__init__`` so that ``config`` records its arguments, defaults included, and
+        register the class for checkpoints (names that start with ``_`` are building blocks, not models)."""
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:
             cls.__init__ = _recording_config(cls.__init__)
-        if not cls.__name__.startswith("_") and not inspect.isabstract(cls):
-            register_model(cls, replace=True)
+        if not cls.__name__.startswith("_"):
+            register_model(cls)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError(f"{type(self).__name__} has no encoder: nothing maps an image back to its code")
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The training losses on a batch: ``{"loss": objective, part: value, ...}``."""
+        raise NotImplementedError(f"{type(self).__name__} trains through its own train_step, not one loss")
+
+    def configure_optimizers(self, lr: float) -> Sequence[torch.optim.Optimizer]:
+        """One Adam over every parameter; a model with several players returns one optimiser each."""
+        return [torch.optim.Adam(self.parameters(), lr=lr)]
+
+    def train_step(
+        self, batch: Batch, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep
+    ) -> dict[str, torch.Tensor]:
+        """One step on ``batch``: ``loss`` in the run's precision, then ``step`` (backward, clipping, update)."""
+        with step.autocast():
+            parts = self.loss(batch.x) if batch.y is None else self.loss(batch.x, batch.y)
+        step(parts["loss"], optimizers[0])
+        return parts
+
+    def parameter_count(self) -> int:
+        """How many numbers training sets."""
+        return sum(p.numel() for p in self.parameters())
+
+
+class LatentModel(Trainable):
+    """A model with a code space: ``encode``, ``decode``, ``reconstruct``, a standard normal ``prior`` and
+    ``sample`` from it (VAE, ConvVAE, GAN, BiGAN, WGAN-GP, InfoGAN, RealNVP, PointFlow)."""
+
+    latent_dim: int
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1], shaped (N, 1, 28, 28) (or points of the model's own shape), of codes ``z``."""
         raise NotImplementedError
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
@@ -84,12 +145,9 @@ class LatentModel(nn.Module):
         """n new images: codes from the prior N(0, temperature^2 I), decoded (temperature < 1: typical, less varied)."""
         return self.decode(self.prior(n, generator=generator, temperature=temperature))
 
-    def forward(self, x: torch.Tensor, **labels: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The training losses on a batch: ``{"loss": objective, part: value, ...}`` (``y=`` for conditional models)."""
-        return self.loss(x, **labels)
-
-    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        raise NotImplementedError(f"{type(self).__name__} trains through train_step, not one loss")
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The training losses on a batch (``loss``)."""
+        return self.loss(x)
 
 
 def _recording_config(init):

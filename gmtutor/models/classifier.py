@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gmtutor.core.checkpoint import register_model
 from gmtutor.core.data import as_images
 from gmtutor.core.runtime import module_device
+from gmtutor.models.base import Trainable
 
 
 def jitter(x: torch.Tensor, max_degrees: float = 10.0, max_shift: float = 2.0) -> torch.Tensor:
@@ -34,13 +34,13 @@ def jitter(x: torch.Tensor, max_degrees: float = 10.0, max_shift: float = 2.0) -
     return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
 
 
-@register_model
-class DigitCNN(nn.Module):
+class DigitCNN(Trainable):
     """Two convolution blocks and a hidden layer of ``features`` units: images (N, 1, 28, 28) -> 10 logits."""
+
+    takes_labels = "yes"
 
     def __init__(self, features: int = 128, dropout: float = 0.3, augment: bool = True):
         super().__init__()
-        self.config = {"features": features, "dropout": dropout, "augment": augment}
         self.augment = augment
         self.convolutions = nn.Sequential(
             nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 14 x 14

@@ -29,11 +29,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from gmtutor.core.checkpoint import register_model
 from gmtutor.core.data import as_images
 from gmtutor.core.runtime import module_device
-from gmtutor.core.train import OptimizerStep, frozen
-from gmtutor.models.base import plain
+from gmtutor.core.train import Batch, OptimizerStep, frozen
+from gmtutor.models.base import Trainable
 
 
 class ResidualBlock(nn.Module):
@@ -90,12 +89,14 @@ def least_squares(verdicts: torch.Tensor, aim: float) -> torch.Tensor:
     return (verdicts.float() - aim).pow(2).mean()
 
 
-@register_model
-class CycleGAN(nn.Module):
+class CycleGAN(Trainable):
     """Two translators (``to_target``: G, ``to_source``: F) and two patch discriminators, for the digits
     ``source`` and ``target``. ``translate(x)`` sends source digits to the target class; ``translate(x,
     backward=True)`` the other way. Not a ``LatentModel``: a CycleGAN has no latent code and no prior to
     sample from, only images to translate."""
+
+    takes_labels = "yes"  # which images of a batch are source digits, which target digits
+    watch_test_loss = False
 
     def __init__(
         self,
@@ -112,17 +113,6 @@ class CycleGAN(nn.Module):
             raise ValueError(f"source and target must be two different digits 0-9, got {source} and {target}")
         if cycle_weight < 0 or identity_weight < 0:
             raise ValueError(f"the loss weights cannot be negative, got {cycle_weight} and {identity_weight}")
-        self.config = plain(
-            dict(
-                source=source,
-                target=target,
-                channels=channels,
-                blocks=blocks,
-                critic_channels=critic_channels,
-                cycle_weight=cycle_weight,
-                identity_weight=identity_weight,
-            )
-        )
         self.to_target = translator_net(channels, blocks)
         self.to_source = translator_net(channels, blocks)
         self.judge_target = patch_discriminator(critic_channels)
@@ -186,9 +176,6 @@ class CycleGAN(nn.Module):
         )
         return 0.5 * (on_target + on_source)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        return self.loss(x, y)
-
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         """Both sides' losses on a labelled batch at the current weights, updating nothing."""
         a, b = self._domains(x, y)
@@ -206,11 +193,11 @@ class CycleGAN(nn.Module):
         return [*self.judge_target.parameters(), *self.judge_source.parameters()]
 
     def train_step(
-        self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep, y: torch.Tensor
+        self, batch: Batch, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep
     ) -> dict[str, torch.Tensor]:
         """One step of both translators (discriminators frozen), then one of both discriminators."""
         opt_g, opt_d = optimizers
-        a, b = self._domains(x, y)
+        a, b = self._domains(batch.x, batch.y)
         with frozen(self.discriminator_parameters()):
             with step.autocast():
                 generated, fake_a, fake_b = self._generator_losses(a, b)

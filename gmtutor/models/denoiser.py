@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gmtutor.core.checkpoint import register_model
 from gmtutor.core.runtime import module_device
+from gmtutor.models.base import Trainable
 from gmtutor.models.diffusion import NoiseSchedule, ddim_invert, ddim_sample, euler_sample, flow_matching_pair
 
 OBJECTIVES = ("noise", "velocity")
@@ -47,13 +47,11 @@ class ConditionedBlock(nn.Module):
         return self.second(self.first(x) + self.shift(condition)[:, :, None, None])
 
 
-class Denoiser(nn.Module):
+class Denoiser(Trainable):
     """What both denoisers share: the objective, its training pairs, and the samplers.
 
-    A subclass sets ``config`` (with ``objective`` and ``schedule_steps``) and defines
+    A subclass takes ``objective`` and ``schedule_steps`` (its ``config`` records them) and defines
     ``predict(x, t, y)``; data are scaled so that the model works in roughly unit-sized values."""
-
-    config: dict
 
     def _setup(self, objective: str, schedule_steps: int) -> None:
         if objective not in OBJECTIVES:
@@ -104,12 +102,21 @@ class Denoiser(nn.Module):
             raise ValueError("eta (stochastic steps) is for the noise objective; Euler steps are deterministic")
         return euler_sample(self.predict, start, steps, y, weight, path=path)
 
+    def _start(self, shape: tuple[int, ...], generator: torch.Generator | None, temperature: float) -> torch.Tensor:
+        """Starting noise of ``shape``, N(0, temperature^2 I), on the model's device (drawn on ``generator``'s)."""
+        if temperature < 0:
+            raise ValueError(f"temperature scales the starting noise and cannot be negative, got {temperature}")
+        device = module_device(self)
+        where = generator.device if generator is not None else device
+        return (torch.randn(*shape, generator=generator, device=where) * temperature).to(device)
 
-@register_model
+
 class VectorDenoiser(Denoiser):
     """A denoiser for vectors of ``dim`` numbers: 2-D points to draw, or the 20-d VAE's codes (latent
     diffusion). An MLP on the vector, sinusoidal time features and, with ``classes``, a label embedding
     (dropped for a fraction ``label_dropout`` of the training vectors, for guidance)."""
+
+    takes_labels = "optional"
 
     def __init__(
         self,
@@ -122,14 +129,6 @@ class VectorDenoiser(Denoiser):
     ):
         super().__init__()
         self._setup(objective, schedule_steps)
-        self.config = {
-            "dim": dim,
-            "objective": objective,
-            "hidden": hidden,
-            "classes": classes,
-            "label_dropout": label_dropout,
-            "schedule_steps": schedule_steps,
-        }
         self.labels = nn.Embedding(classes + 1, hidden) if classes else None  # the last row: "no label"
         self.inputs = nn.Linear(dim + 32, hidden)
         self.net = nn.Sequential(
@@ -148,9 +147,6 @@ class VectorDenoiser(Denoiser):
             h = h + self.labels(no_label if y is None else y.to(x.device).long())
         return self.net(h)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        return self.loss(x, y)
-
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The objective's mean squared error on vectors x (N, dim), best standardised to unit scale."""
         if self.labels is None or y is None:
@@ -163,25 +159,26 @@ class VectorDenoiser(Denoiser):
         self,
         n: int,
         *,
+        generator: torch.Generator | None = None,
+        temperature: float = 1.0,
         y: torch.Tensor | None = None,
         steps: int = 50,
         weight: float = 1.0,
         eta: float = 0.0,
-        generator: torch.Generator | None = None,
         path: bool = False,
     ) -> torch.Tensor:
-        """n vectors in ``steps`` steps (guided towards labels ``y`` with ``weight``); with ``path``, the
-        whole way: (steps + 1, n, dim), noise first."""
-        where = generator.device if generator is not None else "cpu"
-        start = torch.randn(n, self.config["dim"], generator=generator, device=where).to(module_device(self))
+        """n vectors in ``steps`` steps from noise N(0, temperature^2 I) (guided towards labels ``y`` with
+        ``weight``), on the CPU; with ``path``, the whole way: (steps + 1, n, dim), noise first."""
+        start = self._start((n, self.config["dim"]), generator, temperature)
         visited = [start] if path else None
         x = self.run_sampler(start, steps, y, weight, eta=eta, generator=generator, path=visited)
         return torch.stack(visited).cpu() if path else x.cpu()
 
 
-@register_model
 class DiffusionModel(Denoiser):
     """A denoiser for 28 x 28 digits with its training objective and samplers; see the module docstring."""
+
+    takes_labels = "yes"
 
     def __init__(
         self,
@@ -197,13 +194,6 @@ class DiffusionModel(Denoiser):
             raise ValueError(f"label_dropout is a probability, got {label_dropout}")
         if channels % 8 or channels < 8:
             raise ValueError(f"channels must be a positive multiple of 8 (group norm), got {channels}")
-        self.config = {
-            "objective": objective,
-            "channels": channels,
-            "condition": condition,
-            "label_dropout": label_dropout,
-            "schedule_steps": schedule_steps,
-        }
         c = channels
         self.time = nn.Sequential(nn.Linear(condition, condition), nn.SiLU(), nn.Linear(condition, condition))
         self.labels = nn.Embedding(NO_LABEL + 1, condition)
@@ -223,9 +213,6 @@ class DiffusionModel(Denoiser):
         h = self.up1(torch.cat([F.interpolate(h, scale_factor=2.0), h1], dim=1), condition)
         return self.out(h)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        return self.loss(x, y)
-
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         """Mean squared error of the prediction on noised images x (in [0, 1]) with labels y (some dropped)."""
         x = x.reshape(len(x), 1, 28, 28).float() * 2.0 - 1.0
@@ -236,20 +223,19 @@ class DiffusionModel(Denoiser):
         self,
         n: int,
         *,
+        generator: torch.Generator | None = None,
+        temperature: float = 1.0,
         y: torch.Tensor | None = None,
         steps: int = 20,
         weight: float = 1.0,
         eta: float = 0.0,
-        generator: torch.Generator | None = None,
         batch_size: int = SAMPLING_BATCH,
     ) -> torch.Tensor:
-        """n images in [0, 1]: DDIM (noise objective) or Euler (velocity) in ``steps`` steps, guided towards
-        the labels ``y`` with weight ``weight`` (0: unconditional; ignored without labels). ``eta`` 1 with
-        all the schedule's steps is DDPM's stochastic sampler (noise objective only). The starting noise is
-        drawn at once, then sampled ``batch_size`` images at a time."""
-        device = module_device(self)
-        where = generator.device if generator is not None else device
-        start = torch.randn(n, 1, 28, 28, generator=generator, device=where).to(device)
+        """n images in [0, 1]: DDIM (noise objective) or Euler (velocity) in ``steps`` steps from noise
+        N(0, temperature^2 I), guided towards the labels ``y`` with weight ``weight`` (0: unconditional;
+        ignored without labels). ``eta`` 1 with all the schedule's steps is DDPM's stochastic sampler (noise
+        objective only). The starting noise is drawn at once, then sampled ``batch_size`` images at a time."""
+        start = self._start((n, 1, 28, 28), generator, temperature)
         out = []
         for i in range(0, n, batch_size):
             labels = None if y is None else y[i : i + batch_size]

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gmtutor.core.data import IMAGE_SIDE, PIXELS
-from gmtutor.core.train import OptimizerStep, frozen
+from gmtutor.core.train import Batch, OptimizerStep, frozen
 from gmtutor.models.base import LatentModel
 
 GENERATOR_LOSSES = ("non-saturating", "minimax")
@@ -126,6 +126,7 @@ class _Adversarial(LatentModel):
 
     latent_dim: int
     generator: nn.Sequential
+    watch_test_loss = False  # the players' losses on test digits say nothing about the samples
 
     def _init_generator(self, latent_dim: int, hidden: Sequence[int], loss: str, batch_norm: bool = True) -> None:
         if latent_dim < 1:
@@ -161,14 +162,14 @@ class _Adversarial(LatentModel):
         return {"loss": judged["d_loss"] + generator_side["loss"], **judged, **generator_side}
 
     def train_step(
-        self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep
+        self, batch: Batch, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep
     ) -> dict[str, torch.Tensor]:
-        """One step of D on real images x and fresh fakes, then one step of the generator side against the updated D.
+        """One step of D on real images and fresh fakes, then one step of the generator side against the updated D.
 
         The fakes are made once: D learns from them detached, then the generator's loss reads them
         through the updated D (so G's batch-norm statistics move once per step, not twice).
         """
-        opt_d, opt_g = optimizers
+        x, (opt_d, opt_g) = batch.x, optimizers
         with step.autocast():
             made = self._generated(x)
             judged = self._discriminator_half(x, made)
@@ -186,10 +187,9 @@ class GAN(_Adversarial):
 
     The defaults that work: batch norm in G, spectral normalisation in D, one-sided label smoothing.
     ``batch_norm=False``, ``spectral_norm=False`` and ``generator_loss="minimax"`` exist to show what
-    goes wrong without them. A GAN has no encoder: ``encode`` says so (BiGAN learns one).
+    goes wrong without them. A GAN has no encoder: G maps codes to images and nothing maps an image back
+    (BiGAN learns one, E(x)).
     """
-
-    has_encoder = False
 
     def __init__(
         self,
@@ -205,11 +205,6 @@ class GAN(_Adversarial):
         super().__init__()
         self._init_generator(latent_dim, hidden, generator_loss, batch_norm)
         self.discriminator = discriminator_net(PIXELS, d_hidden, dropout, spectral_norm)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError(
-            "a GAN has no encoder: G maps codes to images and nothing maps an image back; BiGAN learns one, E(x)"
-        )
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         """D's logit that each image in x is real (pixels are mapped to [-1, 1] first)."""

@@ -29,9 +29,8 @@ from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discrimi
 
 class InfoGAN(_Adversarial):
     """G(z, c) = sigmoid(MLP([z, c])); D and Q share an MLP trunk over the image, with a real/fake head
-    and a code head. ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones."""
-
-    has_encoder = False
+    and a code head. ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no
+    encoder to the full code: Q reads only the structured part (``infer_codes``)."""
 
     def __init__(
         self,
@@ -106,11 +105,6 @@ class InfoGAN(_Adversarial):
     def category(self, x: torch.Tensor) -> torch.Tensor:
         """The category Q reads in each image: a cluster label learned without labels."""
         return self.infer_codes(x)[0].argmax(1)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError(
-            "InfoGAN has no encoder to the full code: Q reads only the structured part (see infer_codes)"
-        )
 
     # --- training -------------------------------------------------------------------------------------
     def discriminator_parameters(self) -> list[nn.Parameter]:

@@ -1,17 +1,25 @@
 """Gaussian Naive Bayes as a generative model: it learns p(y) and p(x | y), so it can classify *and* create.
 
 Unlike the torch models of the course it is fitted in closed form (class means and
-variances), so it is a scikit-learn estimator, not a ``LatentModel``: parameters are checked in
+variances), so it is a scikit-learn estimator, not a ``gm.Trainable``: parameters are checked in
 ``fit``, and ``clone``, ``cross_val_score`` and pipelines work with it. It agrees with
-``sklearn.naive_bayes.GaussianNB`` given the same ``var_smoothing``.
+``sklearn.naive_bayes.GaussianNB`` given the same ``var_smoothing``. It answers the tools' questions
+as the torch models do: ``sample(n, *, generator, temperature, label)``, ``nll`` of 8-bit digits,
+``parameter_count`` and ``implements``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import torch
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
+
+from gmtutor.models.base import Capabilities
+from gmtutor.models.likelihood import naive_bayes_nll
 
 DEFAULT_VAR_SMOOTHING = 0.05
 
@@ -31,7 +39,7 @@ def _features(x: object) -> np.ndarray:
     return x.reshape(len(x), -1).astype(np.float64, copy=False)
 
 
-class GaussianNB(ClassifierMixin, BaseEstimator):
+class GaussianNB(Capabilities, ClassifierMixin, BaseEstimator):
     """Gaussian Naive Bayes: p(x, y) = p(y) * prod_j N(x_j; mean[y, j], var[y, j]).
 
     Each feature is an independent Gaussian within a class (the "naive" assumption).
@@ -44,6 +52,8 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
     After ``fit``: ``classes_``, ``class_prior_``, ``means_`` and ``variances_`` (both
     (n_classes, n_features), variances smoothed) and ``epsilon_`` (the variance added).
     """
+
+    likelihood = "exact"
 
     def __init__(self, var_smoothing: float = DEFAULT_VAR_SMOOTHING):
         self.var_smoothing = var_smoothing  # checked in fit, as scikit-learn estimators do
@@ -98,16 +108,56 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         joint = self.joint_log_prob(x)
         return self.classes_[np.argmax(joint, axis=1)]
 
-    def sample(self, label: int, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
-        """Draw ``n`` new inputs of class ``label`` from its Gaussian, each feature independently: (n, D).
+    def sample(
+        self,
+        n: int,
+        *,
+        generator: int | np.random.Generator | torch.Generator | None = None,
+        temperature: float = 1.0,
+        label: Any = None,
+    ) -> np.ndarray:
+        """Draw ``n`` new inputs, each feature independently from its class's Gaussian: (n, D).
 
-        The draws are not clipped: for pixels, clip to [0, 1] before showing them.
+        ``label`` chooses the class; without one, the classes are drawn from p(y) and the draws come
+        grouped by class, in the order of ``classes_``. ``generator`` is a NumPy generator, a seed, or a
+        torch generator (which then draws the seed). ``temperature`` scales every standard deviation (0:
+        the class means). The draws are not clipped: for pixels, clip to [0, 1] before showing them.
         """
         check_is_fitted(self, "means_")
+        if temperature < 0:
+            raise ValueError(f"temperature scales the spread and cannot be negative, got {temperature}")
+        if isinstance(generator, torch.Generator):
+            generator = int(torch.randint(0, 2**62, (), generator=generator))
+        rng = np.random.default_rng(generator)
+        if label is None:
+            drawn = rng.choice(self.classes_, size=n, p=self.class_prior_)
+            counts = [int((drawn == c).sum()) for c in self.classes_]
+            return np.concatenate([self._draw(k, m, rng, temperature) for k, m in enumerate(counts)])
         matches = np.flatnonzero(self.classes_ == label)
         if len(matches) == 0:
             raise ValueError(f"unknown class {label!r}; the model knows {self.classes_.tolist()}")
-        k = int(matches[0])
-        rng = np.random.default_rng(seed)
+        return self._draw(int(matches[0]), n, rng, temperature)
+
+    def _draw(self, k: int, n: int, rng: np.random.Generator, temperature: float) -> np.ndarray:
         noise = rng.standard_normal((n, self.means_.shape[1]))
-        return self.means_[k] + np.sqrt(self.variances_[k]) * noise
+        return self.means_[k] + temperature * np.sqrt(self.variances_[k]) * noise
+
+    def nll(self, images: torch.Tensor) -> torch.Tensor:
+        """Each 8-bit digit's negative log-likelihood (nats) under the model fitted on pixels in [0, 1]."""
+        return naive_bayes_nll(self, images)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The constructor's arguments (scikit-learn's ``get_params``), as the torch models record theirs."""
+        return self.get_params()
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """What fitting set, as tensors: the classes, their prior, means and variances."""
+        check_is_fitted(self, "means_")
+        names = ("classes_", "class_prior_", "means_", "variances_")
+        return {name: torch.as_tensor(getattr(self, name)) for name in names}
+
+    def parameter_count(self) -> int:
+        """How many numbers fitting sets: class priors, means and variances."""
+        check_is_fitted(self, "means_")
+        return int(self.means_.size + self.variances_.size + self.class_prior_.size)

@@ -13,6 +13,7 @@ from torch import nn
 
 from gmtutor.core.data import IMAGE_SIDE, PIXELS
 from gmtutor.models.base import LatentModel
+from gmtutor.models.likelihood import vae_nll
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -58,6 +59,7 @@ class VariationalAutoencoder(LatentModel):
 
     encoder: nn.Module
     decoder: nn.Module
+    likelihood = "bound"
 
     def __init__(self, latent_dim: int, beta: float):
         super().__init__()
@@ -83,6 +85,11 @@ class VariationalAutoencoder(LatentModel):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1], shaped (N, 1, 28, 28): the decoder's pixel means."""
         return torch.sigmoid(self.decode_logits(z)).reshape(len(z), 1, IMAGE_SIDE, IMAGE_SIDE)
+
+    def nll(self, images: torch.Tensor, k: int = 100) -> torch.Tensor:
+        """An upper bound on each 8-bit digit's negative log-likelihood (nats), the decoder read as a continuous
+        Bernoulli density: the negative ELBO for ``k=1``, the importance-weighted bound with ``k`` samples."""
+        return vae_nll(self, images, k=k)
 
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         """z = mu + sigma * eps with eps ~ N(0, I): random, yet differentiable in mu and sigma."""

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from gmtutor.core.data import PIXELS
-from gmtutor.core.train import OptimizerStep, frozen
+from gmtutor.core.train import Batch, OptimizerStep, frozen
 from gmtutor.models.gan import _Adversarial, discriminator_net
 
 
@@ -50,8 +50,6 @@ class WGANGP(_Adversarial):
     times the batch each critic step sees. A WGAN-GP has no encoder.
     """
 
-    has_encoder = False
-
     def __init__(
         self,
         latent_dim: int = 64,
@@ -67,9 +65,6 @@ class WGANGP(_Adversarial):
             raise ValueError(f"critic_steps must be at least 1, got {critic_steps}")
         self._init_generator(latent_dim, hidden, "non-saturating")
         self.critic = discriminator_net(PIXELS, critic_hidden, spectral=False)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("a WGAN-GP has no encoder: nothing maps an image back to its code")
 
     def score(self, x: torch.Tensor) -> torch.Tensor:
         """The critic's score f(x) of each image (higher: more like the data); pixels mapped to [-1, 1]."""
@@ -98,10 +93,10 @@ class WGANGP(_Adversarial):
         return {"loss": critic_side["c_loss"] + g_loss, **critic_side, "g_loss": g_loss}
 
     def train_step(
-        self, x: torch.Tensor, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep
+        self, batch: Batch, optimizers: Sequence[torch.optim.Optimizer], step: OptimizerStep
     ) -> dict[str, torch.Tensor]:
-        """``critic_steps`` critic steps, one per slice of x, then one generator step."""
-        opt_critic, opt_g = optimizers
+        """``critic_steps`` critic steps, one per slice of the batch, then one generator step."""
+        x, (opt_critic, opt_g) = batch.x, optimizers
         reports = []
         for part in x.chunk(self.config["critic_steps"]):
             with step.autocast():

@@ -1,7 +1,14 @@
-"""Run the whole course: execute every notebook in order and time each one (nbclient)."""
+"""Run the whole course: execute every notebook in order and time each one (nbclient).
+
+The runner is the course's launcher, so it makes the two process-wide choices that the package itself
+never makes on import: its kernels keep freed memory (``GMTUTOR_KEEP_FREED_MEMORY=1``, measured to speed up
+the convolutional models on a CPU), and the executed notebooks store their figures as compact PNGs
+(``compact_figures``), which keeps a notebook full of digits small on disk and on the web.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 from collections.abc import Callable
@@ -44,6 +51,21 @@ def _has_error(cell) -> bool:
     return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
 
 
+def compact_figures(notebook) -> int:
+    """Store every PNG output of ``notebook`` as a compact PNG (``gmtutor.tools.plot.compact_png``); how many."""
+    from gmtutor.tools.plot.style import compact_png
+
+    count = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if isinstance(png, str):
+                smaller = base64.b64encode(compact_png(base64.b64decode(png))).decode("ascii")
+                if len(smaller) < len(png):
+                    output["data"]["image/png"], count = smaller, count + 1
+    return count
+
+
 def run_notebook(path: Path, out_dir: Path, timeout: int = 1800) -> NotebookRun:
     """Execute one notebook (working directory: its own folder) and write the executed copy to ``out_dir``."""
     import nbformat
@@ -74,6 +96,7 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800) -> NotebookRun:
         summary = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
         raise NotebookFailed(f"{path.name}: {where} failed: {summary}") from None
     finally:
+        compact_figures(notebook)
         out_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, out_dir / path.name)
     return NotebookRun(path.name, time.perf_counter() - start, out_dir / path.name)
@@ -89,8 +112,9 @@ def run_course(
 
     ``on_done(run)`` is called as each notebook finishes (the command line prints a line).
     """
-    previous = os.environ.get("GMTUTOR_QUICK")
-    os.environ["GMTUTOR_QUICK"] = "1" if quick else "0"
+    settings = {"GMTUTOR_QUICK": "1" if quick else "0", "GMTUTOR_KEEP_FREED_MEMORY": "1"}  # the kernels inherit them
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         runs = []
         for path in course_notebooks(folder):
@@ -99,7 +123,8 @@ def run_course(
                 on_done(runs[-1])
         return runs
     finally:
-        if previous is None:
-            os.environ.pop("GMTUTOR_QUICK", None)
-        else:
-            os.environ["GMTUTOR_QUICK"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

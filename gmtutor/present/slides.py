@@ -236,9 +236,10 @@ ANIMATION_BUTTONS_CSS = """<style>
 
 
 def static_copy(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``notebook`` for a deck without a kernel: widget outputs (sliders, progress bars) and
-    their saved state left out, animations' button icons drawn without a web font, and the code of
-    cells whose input is collapsed in JupyterLab (``jupyter.source_hidden``) left out too."""
+    """A copy of ``notebook`` for a deck without a kernel: live widgets (sliders, progress bars) and their
+    saved state left out (a widget's output that carries a picture keeps the picture), animations' button
+    icons drawn without a web font, and the code of cells whose input is collapsed in JupyterLab
+    (``jupyter.source_hidden``) left out too."""
     deck = copy.deepcopy(notebook)
     deck.metadata.pop("widgets", None)
     for cell in deck.cells:
@@ -246,12 +247,22 @@ def static_copy(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         if cell.metadata.get("jupyter", {}).get("source_hidden"):
             cell.metadata["transient"] = {"remove_source": True}  # what nbconvert's templates read
-        cell.outputs = [output for output in cell.outputs if WIDGET_VIEW not in output.get("data", {})]
+        cell.outputs = [output for output in cell.outputs if _without_widget(output) is not None]
         for output in cell.outputs:
             page = output.get("data", {}).get("text/html")
             if isinstance(page, str) and _ICON_FONT_LINK.search(page):
                 output["data"]["text/html"] = _ICON_FONT_LINK.sub(lambda _: ANIMATION_BUTTONS_CSS, page)
     return deck
+
+
+def _without_widget(output: dict) -> dict | None:
+    """``output`` with its live widget taken out: the picture it carries stays; None when only text is left
+    (the widget's repr, ``VBox(children=...)``), which a deck leaves out."""
+    data = output.get("data", {})
+    if WIDGET_VIEW not in data:
+        return output
+    data.pop(WIDGET_VIEW)
+    return output if set(data) - {"text/plain"} else None
 
 
 # nbconvert's reveal template, less the two things that always reach for the network (the mermaid

@@ -7,7 +7,8 @@ w > 1 pushes further towards the label (classifier-free guidance). The line unde
 many samples the judge reads as the asked-for digit and how long sampling took.
 
 Sliders update when released: each redraw samples afresh, a fraction of a second to a few seconds on a
-CPU. Displaying an explorer also stores a picture of its first state, for a page read without a kernel.
+CPU. The explorer's output also carries a picture of its first state, which a page without a kernel shows
+in the widget's place (``gmtutor.tools.widgets.show_with_picture``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-TEXT_FALLBACK = "Guidance explorer (live sliders: they need a running kernel). A picture of its first state follows."
+from gmtutor.tools.widgets import fixed_size, show_with_picture
+
+TEXT_FALLBACK = "Guidance explorer (live sliders: they need a running kernel)."
 
 
 def grid_png(images: torch.Tensor, ncol: int, scale: int = 4) -> bytes:
@@ -61,7 +64,7 @@ class GuidanceExplorer:
             value=weight, min=0.0, max=5.0, step=0.5, continuous_update=False, description="guidance w"
         )
         self.steps = widgets.IntSlider(value=steps, min=1, max=50, continuous_update=False, description="steps")
-        self.picture = widgets.Image(format="png")
+        self.picture = widgets.Image(format="png", layout=fixed_size())
         self.verdict = widgets.Label(value="")
         for control in (self.model, self.digit, self.weight, self.steps):
             control.observe(self._on_change, names="value")
@@ -111,13 +114,7 @@ class GuidanceExplorer:
         return png
 
     def _ipython_display_(self) -> None:
-        from IPython.display import Image as PictureOutput
-        from IPython.display import display
-
-        bundle = self.widget._repr_mimebundle_()
-        bundle["text/plain"] = TEXT_FALLBACK
-        display(bundle, raw=True)
-        display(PictureOutput(data=self.snapshot_png(), format="png"))
+        show_with_picture(self.widget, self.snapshot_png(), TEXT_FALLBACK)
 
 
 def guidance_explorer(models: dict[str, nn.Module], judge: nn.Module, **settings) -> GuidanceExplorer:

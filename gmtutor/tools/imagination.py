@@ -58,7 +58,7 @@ def move_to_every_class(model: nn.Module, data: MNIST, alpha: float) -> MovedDig
         source.append(labels[others])
         target.append(torch.full((len(others),), a))
     index, source, target = torch.cat(index), torch.cat(source), torch.cat(target)
-    if hasattr(model, "relabel"):
+    if model.implements("relabel"):
         return MovedDigits(_regenerate_as(model, data.x_test, labels, index, target, alpha), index, source, target)
     centroids = class_centroids(model, data.x_train, data.y_train)
     codes = encode_all(model, data.x_test)

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from gmtutor.core.data import as_images
+from gmtutor.models.base import Capabilities
 
 
 def _device_of(model: nn.Module) -> torch.device:
@@ -13,7 +14,7 @@ def _device_of(model: nn.Module) -> torch.device:
     return first.device if first is not None else torch.device("cpu")
 
 
-class PixelSpace(nn.Module):
+class PixelSpace(Capabilities, nn.Module):
     """The identity "latent space" of raw pixels: the baseline with no learned space at all.
 
     ``encode`` flattens an image to its 784 pixels and ``decode`` clips back to [0, 1], so its class

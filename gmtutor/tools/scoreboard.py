@@ -3,7 +3,7 @@
 Each model enters on the same terms (``score_model``):
 
 - likelihood: negative log-likelihood of the test digits as 8-bit images, in nats and bits/dim, under one
-  convention (``gmtutor.tools.likelihood``): exact for a flow, an upper bound for a VAE (negative ELBO
+  convention (``gmtutor.models.likelihood``): exact for a flow, an upper bound for a VAE (negative ELBO
   and the importance-weighted bound, read as a continuous-Bernoulli density), none for a GAN;
 - samples: Frechet distance, precision and recall of ``n_samples`` samples against the real test
   digits, in the CNN judge's features; the training digits' own scores are the floor;
@@ -12,7 +12,9 @@ Each model enters on the same terms (``score_model``):
   slant and width);
 - parameters and training seconds.
 
-A CycleGAN samples nothing from noise and moves only between its two digits: ``translation_row`` scores
+Each model is asked what it can do through the methods it defines (``implements``): ``nll`` gives a
+likelihood, ``sample`` the sample columns, ``encode`` or ``relabel`` the imagination columns. A CycleGAN
+samples nothing from noise and moves only between its two digits: ``translation_row`` scores
 its translations in both directions on the same imagination measures (``score_moves``), and its row
 says which pair it covers. Later families join by passing more models. ``benchmarks/scoreboard.py`` prints the table.
 """
@@ -26,14 +28,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from gmtutor.core import zoo
-from gmtutor.core.data import MNIST, PIXELS, as_images
+from gmtutor import zoo
+from gmtutor.core.data import MNIST, as_images
 from gmtutor.core.runtime import quick
+from gmtutor.models.likelihood import nats_to_bits_per_dim
 from gmtutor.tools.imagination import imagination, score_moves
 from gmtutor.tools.latent import PixelSpace
-from gmtutor.tools.likelihood import flow_bits_per_dim, naive_bayes_nll, nats_to_bits_per_dim, vae_nll
 from gmtutor.tools.morphometry import MEASURES
 from gmtutor.tools.realism import scores
+
+IMAGINATION_ALPHA = 1.0  # how far along each class axis a digit is moved for the imagination columns
 
 
 def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) -> dict[str, float]:
@@ -41,65 +45,54 @@ def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) 
     return {f"sample {k}": v for k, v in scores(judge.embed(samples), judge.embed(real)).items()}
 
 
-def naive_bayes_samples(nb: object, n: int, seed: int = 0) -> torch.Tensor:
-    """``n`` digits from a fitted ``gm.GaussianNB`` on pixels, classes in proportion to its prior, clipped to [0, 1]."""
-    rng = np.random.default_rng(seed)
-    labels = rng.choice(nb.classes_, size=n, p=nb.class_prior_)
-    rows = [nb.sample(label, int((labels == label).sum()), seed=rng) for label in nb.classes_]
-    return torch.from_numpy(np.concatenate(rows)).float().clamp(0, 1).reshape(-1, 1, 28, 28)
+def draw_samples(model: Any, n: int, seed: int = 0, batch_size: int = 1000) -> torch.Tensor:
+    """``n`` images from ``model.sample`` with a generator seeded with ``seed``, in batches, as floats in [0, 1]
+    shaped (n, 1, 28, 28) on the CPU (``gm.GaussianNB`` draws pixels that may leave [0, 1]: clipped)."""
+    generator = torch.Generator().manual_seed(seed)
+    drawn = [
+        torch.as_tensor(model.sample(min(batch_size, n - i), generator=generator)) for i in range(0, n, batch_size)
+    ]
+    return torch.cat([batch.cpu().float().clamp(0, 1).reshape(-1, 1, 28, 28) for batch in drawn])
 
 
-def likelihood(model: object, test_x: torch.Tensor, k: int = 100) -> dict[str, float]:
-    """The test digits' mean negative log-likelihood (nats, bits/dim) under ``model``; empty for a GAN."""
-    if hasattr(model, "bits_per_dim"):  # a flow: exact density, dequantised like everything here
-        bits = flow_bits_per_dim(model, test_x)
-        return {"NLL bits/dim": bits, "NLL nats": bits * PIXELS * np.log(2.0), "likelihood": "exact density"}
-    if hasattr(model, "posterior"):  # a VAE
-        elbo = vae_nll(model, test_x, k=1).mean().item()
-        bound = vae_nll(model, test_x, k=k).mean().item()
-        return {
-            "NLL bits/dim": float(nats_to_bits_per_dim(bound)),
-            "NLL nats": bound,
-            "-ELBO nats": elbo,
-            "likelihood": f"bound (k={k})",
-        }
-    if hasattr(model, "log_prob") and hasattr(model, "means_"):  # Naive Bayes
-        nats = float(naive_bayes_nll(model, test_x).mean())
-        return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, "likelihood": "exact density"}
-    return {"likelihood": "none"}
+def likelihood(model: Any, test_x: torch.Tensor, k: int = 100) -> dict[str, float]:
+    """The test digits' mean negative log-likelihood (nats, bits/dim) under ``model`` (its ``nll``), with
+    ``k`` importance samples for a bound; for a bound the negative ELBO too; nothing for a GAN."""
+    if not model.implements("nll"):
+        return {"likelihood": "none"}
+    if model.likelihood == "bound":
+        nats = model.nll(test_x, k=k).mean().item()
+        row = {"-ELBO nats": model.nll(test_x, k=1).mean().item(), "likelihood": f"bound (k={k})"}
+    else:
+        nats, row = model.nll(test_x).mean().item(), {"likelihood": "exact density"}
+    return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, **row}
 
 
 def score_model(
     name: str,
-    model: object,
+    model: Any,
     data: MNIST,
     judge: nn.Module,
     n_samples: int = 10_000,
     k: int = 100,
     imagination_data: MNIST | None = None,
     seconds: float | None = None,
+    space: Any = None,
 ) -> dict[str, Any]:
-    """One scoreboard row for ``model`` (a ``LatentModel`` or a fitted ``gm.GaussianNB``)."""
+    """One scoreboard row for ``model``: what it implements of ``nll``, ``sample`` and ``encode`` (or
+    ``relabel``) is scored. Imagination moves digits in ``space`` (default: the model itself; Naive
+    Bayes's class means are the pixel baseline's centroids, ``PixelSpace``)."""
     row: dict[str, Any] = {"model": name}
     row.update(likelihood(model, data.x_test, k=k))
-    generator = torch.Generator().manual_seed(0)
-    if hasattr(model, "means_"):
-        samples = naive_bayes_samples(model, n_samples)
-        space = PixelSpace()  # Naive Bayes's class means are the pixel baseline's centroids
-    else:
-        samples = torch.cat([model.sample(1000, generator=generator).cpu() for _ in range(0, n_samples, 1000)])
-        space = model
-    row.update(sample_quality(samples[:n_samples], data.x_test, judge))
-    if getattr(space, "has_encoder", True):
-        moved = imagination(space, imagination_data or data, {"CNN": judge}, judge, alpha=1.0)
+    if model.implements("sample"):
+        row.update(sample_quality(draw_samples(model, n_samples), data.x_test, judge))
+    space = space if space is not None else model
+    if space.implements("encode") or space.implements("relabel"):
+        moved = imagination(space, imagination_data or data, {"CNN": judge}, judge, alpha=IMAGINATION_ALPHA)
         row["imagination target rate"] = moved.target_rate["CNN target rate"]
         row["imagination FD"] = moved.realism["FD"]
         row["style kept"] = float(np.nanmean(list(moved.style.values())))
-    row["parameters"] = (
-        sum(p.numel() for p in model.parameters())
-        if isinstance(model, nn.Module)
-        else int(model.means_.size + model.variances_.size + model.class_prior_.size)
-    )
+    row["parameters"] = model.parameter_count()
     history = getattr(model, "history", None)
     row["training s"] = seconds if seconds is not None else (history.seconds if history is not None else float("nan"))
     return row
@@ -122,7 +115,7 @@ def translation_row(name: str, model: nn.Module, data: MNIST, judge: nn.Module) 
         "imagination target rate": float(np.mean([r["CNN target rate"] for r in both])),
         "imagination FD": float(np.mean([r["FD"] for r in both])),
         "style kept": float(np.nanmean([r[f"{m} kept"] for r in both for m in MEASURES])),
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": model.parameter_count(),
         "training s": history.seconds if history is not None else float("nan"),
     }
 
@@ -209,8 +202,10 @@ def course_scoreboard(
     entries.update({name: zoo.get(recipe, data, progress=progress) for name, recipe in COURSE_MODELS.items()})
     entries.update(extra or {})
     board = [floor_row(evaluation, judge)]
+    spaces = {"Naive Bayes": PixelSpace()}  # its class means are the pixel baseline's centroids
     for name, model in entries.items():
-        scored = partial(score_model, name, model, evaluation, judge, n_samples=n_samples, k=k, imagination_data=moved)
+        settings = {"n_samples": n_samples, "k": k, "imagination_data": moved, "space": spaces.get(name)}
+        scored = partial(score_model, name, model, evaluation, judge, **settings)
         key = {"model": zoo.identity(model), "judge": zoo.identity(judge), "data": data.describe()}
         key.update(name=name, n=n_samples, k=k, moved=len(moved.x_test))
         board.append(zoo.remember("scoreboard-row", scored, **key))
@@ -223,11 +218,12 @@ def course_scoreboard(
 
 __all__ = [
     "COURSE_MODELS",
+    "IMAGINATION_ALPHA",
     "course_scoreboard",
     "floor_row",
     "format_scoreboard",
+    "draw_samples",
     "likelihood",
-    "naive_bayes_samples",
     "sample_quality",
     "score_model",
     "translation_row",

@@ -9,12 +9,15 @@ the axis are chosen separately. Speed comes from doing little per slider move: c
 the axis are cached when the model or digits change; a move decodes one code, writes PNG bytes into
 an ``Image`` widget and sets ten progress bars. No figure is rebuilt.
 
-Widgets need a running kernel. Displaying an explorer therefore also stores a picture of its first
-state, so a notebook read on a web page shows what the sliders would show.
+Widgets need a running kernel. An explorer is therefore displayed as one output that carries both the
+live widget and a picture of its first state (``show_with_picture``): JupyterLab with a kernel shows the
+widget alone, and a page without one (the course's website, nbconvert's HTML and slides, an untrusted
+notebook in JupyterLab) shows the picture. No stale picture sits under a live widget.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 
 import ipywidgets as widgets
@@ -31,9 +34,23 @@ START_KINDS = ("test digit", "centroid")
 PAIR_AXIS = "digit b → a"
 ATTRIBUTE_AXES = {"thin → thick": "thickness", "upright → leaning": "slant", "narrow → wide": "width"}
 ATTRIBUTE_DIGITS_PER_CLASS = 100  # training digits measured for an attribute axis (about 2 s, once)
-TEXT_FALLBACK = (
-    "Interpolation explorer (live sliders: they need a running kernel). A picture of its first state follows."
-)
+TEXT_FALLBACK = "Interpolation explorer (live sliders: they need a running kernel)."
+
+
+def show_with_picture(widget: widgets.Widget, png: bytes, text: str) -> None:
+    """Display ``widget`` as one output whose mimebundle also holds ``png`` and ``text``: a frontend that can
+    render the live widget shows it alone; one that cannot (no kernel, no widget state) shows the picture."""
+    from IPython.display import display
+
+    bundle = {**widget._repr_mimebundle_(), "image/png": base64.b64encode(png).decode("ascii"), "text/plain": text}
+    display(bundle, raw=True)
+
+
+def fixed_size(width: int | None = None, height: int | None = None) -> widgets.Layout:
+    """A layout that keeps an ``Image`` widget at its own size and shape inside a row or a column (a flex box
+    would otherwise stretch it to the row's height or the column's width)."""
+    size = {"width": f"{width}px", "height": f"{height}px"} if width and height else {}
+    return widgets.Layout(object_fit="contain", align_self="flex-start", flex="0 0 auto", **size)
 
 
 def png_bytes(image: torch.Tensor, size: int = 196) -> bytes:
@@ -96,8 +113,9 @@ class InterpolationExplorer:
         self.alpha = widgets.FloatSlider(
             value=0.0, min=alpha_range[0], max=alpha_range[1], step=0.05, continuous_update=True, description="alpha"
         )
-        self.picture = widgets.Image(format="png", width=size, height=size)
-        self.start_picture = widgets.Image(format="png", width=size // 2, height=size // 2)
+        self.picture = widgets.Image(format="png", width=size, height=size, layout=fixed_size(size, size))
+        half = size // 2
+        self.start_picture = widgets.Image(format="png", width=half, height=half, layout=fixed_size(half, half))
         self.bars = [
             widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description=str(d), layout={"width": "260px"})
             for d in digits
@@ -233,13 +251,7 @@ class InterpolationExplorer:
         )
 
     def _ipython_display_(self) -> None:
-        from IPython.display import Image as PictureOutput
-        from IPython.display import display
-
-        bundle = self.widget._repr_mimebundle_()
-        bundle["text/plain"] = TEXT_FALLBACK
-        display(bundle, raw=True)
-        display(PictureOutput(data=self.snapshot_png(), format="png"))
+        show_with_picture(self.widget, self.snapshot_png(), TEXT_FALLBACK)
 
 
 def interpolation_explorer(
@@ -262,7 +274,7 @@ def course_explorer(data: MNIST | None = None, progress: bool = False) -> Interp
     Models that are not cached yet are trained first. Centroids and test digits come from
     ``data.per_class(400, 100)``, the embedded subset's sizes, so it opens as fast on full MNIST.
     """
-    from gmtutor.core import zoo
+    from gmtutor import zoo
     from gmtutor.core.data import load_mnist
     from gmtutor.tools.latent import PixelSpace
 

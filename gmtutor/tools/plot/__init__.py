@@ -1,6 +1,6 @@
 """Figures for the notebooks (matplotlib only), one module per kind of figure:
 
-    style        the look: text no smaller than 9 points, compact PNGs in a notebook kernel
+    style        the look: text no smaller than 9 points, applied inside each figure function; compact PNGs
     images       digit grids and labelled rows of images
     training     loss and adversarial curves, class shares, accuracy bars
     latent       latent maps, pair canvases, alpha sweeps, the explorer's picture, animations
@@ -10,9 +10,11 @@
     classifiers  Naive Bayes versus logistic regression on digits
     sequences    HMM versus CRF: tag transitions, tagging accuracy
 
-Importing it sets the style and, in a notebook kernel, stores figures as compact PNGs: 8-bit
-greyscale when a figure is grey (digit grids), a 256-colour palette otherwise. A notebook full of
-digits then stays small on disk and on the web. Every figure function is reachable as ``gm.plot.<name>``.
+Each figure function draws in the course's style (text no smaller than 9 points) without changing the
+caller's matplotlib settings; importing this package changes nothing. ``compact_png`` makes a figure's PNG
+8-bit greyscale when it is grey (digit grids), a 256-colour palette otherwise: the course runner stores
+every notebook's figures so, and a notebook full of digits stays small on disk and on the web. Every
+figure function is reachable as ``gm.plot.<name>``.
 """
 
 from gmtutor.tools.plot.classifiers import (

@@ -8,10 +8,11 @@ import torch
 
 from gmtutor.core.data import as_images
 from gmtutor.tools.plot.images import show_images
-from gmtutor.tools.plot.style import SMALL
+from gmtutor.tools.plot.style import SMALL, styled
 from gmtutor.tools.plot.two_d import _NEWCOMER_COLOUR
 
 
+@styled
 def learning_curves(curve: object, title: str | None = None) -> plt.Figure:
     """Test accuracy against training-set size (log scale): mean and standard deviation over seeds, per model.
 
@@ -46,6 +47,7 @@ def learning_curves(curve: object, title: str | None = None) -> plt.Figure:
     return fig
 
 
+@styled
 def newcomer_verdicts(images: torch.Tensor, result: object, title: str | None = None) -> plt.Figure:
     """Unseen-class images, each captioned with logistic regression's label and confidence and with
     Naive Bayes's log p(x). ``result`` is a ``gmtutor.tools.novelty.UnseenClass`` whose models saw none of them."""
@@ -69,6 +71,7 @@ def newcomer_verdicts(images: torch.Tensor, result: object, title: str | None = 
     return fig
 
 
+@styled
 def unseen_class_scores(result: object, seen_name: str = "seen", unseen_name: str = "unseen") -> plt.Figure:
     """Histograms of Naive Bayes's log p(x) and logistic regression's confidence for seen and unseen inputs,
     with the ROC AUC of each. ``result`` is a ``gmtutor.tools.novelty.UnseenClass``."""
@@ -96,6 +99,7 @@ def unseen_class_scores(result: object, seen_name: str = "seen", unseen_name: st
     return fig
 
 
+@styled
 def unseen_digit_aucs(table: object) -> plt.Figure:
     """Mean ROC AUC of each model for each digit in the newcomer's role (averaged over the seen pairs).
 
@@ -122,6 +126,7 @@ def unseen_digit_aucs(table: object) -> plt.Figure:
     return fig
 
 
+@styled
 def class_parameter_images(nb: object, lr: object | None = None, title: str | None = None) -> plt.Figure:
     """One column per class: Naive Bayes's mean image and variance image, and (given ``lr``) logistic
     regression's weight image (red: evidence for the class, blue: against)."""
@@ -149,8 +154,9 @@ def class_parameter_images(nb: object, lr: object | None = None, title: str | No
     return fig
 
 
+@styled
 def naive_bayes_samples(nb: object, per_class: int = 10, seed: int = 0, title: str | None = None) -> plt.Figure:
     """Images drawn from a Gaussian Naive Bayes fitted on pixels: one row per class, clipped to [0, 1]."""
-    rows = [nb.sample(label, per_class, seed=seed + k) for k, label in enumerate(nb.classes_)]
+    rows = [nb.sample(per_class, label=label, generator=seed + k) for k, label in enumerate(nb.classes_)]
     images = torch.from_numpy(np.clip(np.concatenate(rows), 0, 1)).float()
     return show_images(images, ncol=per_class, title=title, row_labels=[str(c) for c in nb.classes_])

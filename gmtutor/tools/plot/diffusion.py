@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from matplotlib.ticker import ScalarFormatter
 
-from gmtutor.tools.plot.style import SMALL
+from gmtutor.tools.plot.style import SMALL, styled
 
 
 def _bare(ax: plt.Axes, limit: float) -> None:
@@ -21,6 +21,7 @@ def _bare(ax: plt.Axes, limit: float) -> None:
     ax.set_yticks([])
 
 
+@styled
 def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequence[float], seed: int = 0) -> plt.Figure:
     """Two rows of panels: DDPM's x_t = sqrt(abar_t) x + sqrt(1 - abar_t) e at steps spread over the schedule
     (top; steps counted from 1, as in the DDPM paper), and flow matching's x_t = (1 - t) z + t x at the
@@ -49,6 +50,7 @@ def noising_on_points(points: torch.Tensor, schedule: object, fractions: Sequenc
     return fig
 
 
+@styled
 def sampling_paths(points: torch.Tensor, paths: dict[str, torch.Tensor], shown: int = 40) -> plt.Figure:
     """One panel per sampler: the training points in grey, ``shown`` paths from noise (dots) to where they end,
     and every path's end point (orange). ``paths[name]`` is (steps + 1, n, 2), noise first. A path of more
@@ -70,6 +72,7 @@ def sampling_paths(points: torch.Tensor, paths: dict[str, torch.Tensor], shown: 
     return fig
 
 
+@styled
 def steps_vs_quality(sweeps: dict[str, list[dict[str, Any]]], title: str | None = None) -> plt.Figure:
     """Two panels from ``gmtutor.tools.sampling.sampler_sweep`` rows, one line per sampler: the Frechet
     distance of unconditional samples against sampling seconds, and the judge's accuracy on guided
@@ -105,6 +108,7 @@ def steps_vs_quality(sweeps: dict[str, list[dict[str, Any]]], title: str | None 
     return fig
 
 
+@styled
 def guidance_trade(rows: list[dict[str, Any]], title: str | None = None) -> plt.Figure:
     """The judge's accuracy and the Frechet distance of guided samples against the guidance weight, on
     two axes: stronger guidance buys the asked-for class and costs variety and realism."""

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from gmtutor.core.data import as_images
-from gmtutor.tools.plot.style import SMALL
+from gmtutor.tools.plot.style import SMALL, styled
 
 
 def tile(images: torch.Tensor, ncol: int, pad: int = 2, fill: float = 0.15) -> np.ndarray:
@@ -25,6 +25,7 @@ def tile(images: torch.Tensor, ncol: int, pad: int = 2, fill: float = 0.15) -> n
     return canvas
 
 
+@styled
 def show_images(
     images: torch.Tensor,
     ncol: int = 10,
@@ -62,12 +63,14 @@ def show_images(
     return ax.figure
 
 
+@styled
 def digits_by_class(x: torch.Tensor, y: torch.Tensor, per_class: int = 10, title: str | None = None) -> plt.Figure:
     """One row per digit 0-9, showing the first ``per_class`` examples of each."""
     rows = [x[y == digit][:per_class] for digit in range(10)]
     return show_images(torch.cat(rows), ncol=per_class, title=title, row_labels=[str(d) for d in range(10)])
 
 
+@styled
 def image_rows(
     rows: dict[str, torch.Tensor],
     title: str | None = None,

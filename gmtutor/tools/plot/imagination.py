@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gmtutor.tools.plot.style import SMALL
+from gmtutor.tools.plot.style import SMALL, styled
 
 ATTRIBUTE_UNITS = {
     "thickness": "stroke thickness (pixels)",
@@ -16,6 +16,7 @@ ATTRIBUTE_UNITS = {
 }
 
 
+@styled
 def imagination_map(rows: Sequence[dict], rate: str = "CNN target rate", title: str | None = None) -> plt.Figure:
     """Each model at each alpha as a point: the judge's target rate (x) against the Frechet distance to real
     digits (y, lower is more real), with the real-digit floor as a line. Good imagination sits bottom right.
@@ -57,6 +58,7 @@ def imagination_map(rows: Sequence[dict], rate: str = "CNN target rate", title: 
     return fig
 
 
+@styled
 def attribute_sweeps(sweeps: dict[str, dict[str, object]], title: str | None = None) -> plt.Figure:
     """One panel per attribute: the mean measured value of the moved digits against alpha, a line per model,
     and below it the share the judge still reads as the digit's own class.

@@ -11,9 +11,10 @@ import torch
 
 from gmtutor.core.data import as_images
 from gmtutor.tools.plot.images import show_images, tile
-from gmtutor.tools.plot.style import SMALL, figure_png
+from gmtutor.tools.plot.style import SMALL, STYLE, figure_png, styled
 
 
+@styled
 def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, title: str | None = None, ax: plt.Axes | None = None):
     """2-d codes as points coloured by digit, with a legend of the ten digits."""
     codes, labels = codes.detach().cpu().numpy(), labels.detach().cpu().numpy()
@@ -33,6 +34,7 @@ def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, title: str | None 
     return ax.figure
 
 
+@styled
 def latent_map(
     model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, n: int = 15, limit: float | None = None
 ) -> plt.Figure:
@@ -68,6 +70,7 @@ def latent_map(
     return fig
 
 
+@styled
 def pair_canvas(
     images: torch.Tensor, pairs: Sequence[tuple[int, int]], alphas: Sequence[float], panels: int = 3, title: str = ""
 ) -> plt.Figure:
@@ -108,6 +111,7 @@ def _probability_curves(ax: plt.Axes, alphas: Sequence[float], probabilities: to
     ax.legend(title="digit", fontsize=SMALL, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
 
 
+@styled
 def alpha_sweep(
     images: torch.Tensor,
     alphas: Sequence[float],
@@ -133,6 +137,7 @@ def alpha_sweep(
     return fig
 
 
+@styled
 def compare_sweeps(
     sweeps: dict[str, tuple[torch.Tensor, torch.Tensor]],
     alphas: Sequence[float],
@@ -160,6 +165,7 @@ def compare_sweeps(
     return fig
 
 
+@styled
 def explorer_snapshot(
     start: torch.Tensor,
     image: torch.Tensor,
@@ -190,6 +196,7 @@ def explorer_snapshot(
     return figure_png(fig)
 
 
+@styled
 def sweep_animation(
     images: torch.Tensor, alphas: Sequence[float], probabilities: torch.Tensor, title: str = "", interval: int = 250
 ):
@@ -258,7 +265,9 @@ class AnimatedSweep:
         from IPython.display import HTML, Image, display
 
         movie = sweep_animation(self.images, self.alphas, self.probabilities, title=self.title)
-        display(HTML(first_frame_without_scripts(movie.to_jshtml(default_mode="reflect"))))
+        with plt.rc_context(STYLE):  # the frames are drawn here, after sweep_animation returned
+            page = movie.to_jshtml(default_mode="reflect")
+        display(HTML(first_frame_without_scripts(page)))
         display(Image(data=self.filmstrip_png(), format="png"))
 
 
@@ -272,6 +281,7 @@ def first_frame_without_scripts(jshtml: str) -> str:
     return re.sub(r'(<img id="_anim_img\w+")', lambda tag: f'{tag.group(1)} src="{source}"', jshtml, count=1)
 
 
+@styled
 def transfer_matrix(rates: torch.Tensor, title: str = "") -> plt.Figure:
     """A 10 x 10 heat map of axis-transfer rates: row b (from), column a (to), the diagonal left blank."""
     fig, ax = plt.subplots(figsize=(5.2, 4.4))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from gmtutor.tools.plot.style import SMALL
+from gmtutor.tools.plot.style import SMALL, styled
 
 
+@styled
 def transition_matrix(hmm: object, tags: list[str] | None = None, title: str | None = None) -> plt.Figure:
     """p(next tag | tag) of a fitted ``HiddenMarkovTagger`` as a heat map, with the end of the sentence as
     the last column; ``tags`` picks and orders the rows and columns (default: all, as fitted)."""
@@ -29,6 +30,7 @@ def transition_matrix(hmm: object, tags: list[str] | None = None, title: str | N
     return fig
 
 
+@styled
 def tagging_curves(curve: object, title: str | None = None) -> plt.Figure:
     """Test accuracy against training sentences (log scale) for each tagger of a ``TaggingCurve``."""
     fig, ax = plt.subplots(figsize=(6.8, 4.2))

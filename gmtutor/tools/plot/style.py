@@ -1,8 +1,16 @@
-"""The look of every figure: a style that reads at projection size, and compact PNGs in notebooks."""
+"""The look of every figure: a style that reads at projection size, and compact PNGs.
+
+Every figure function of ``gmtutor.tools.plot`` draws inside ``styled``: the course's ``STYLE`` applies to its
+own figures only, and the caller's matplotlib settings are left as they were. ``compact_png`` makes a
+figure's PNG small (the course runner stores every notebook's figures this way).
+"""
 
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,7 +29,20 @@ STYLE = {
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
 }
-plt.rcParams.update(STYLE)
+
+Drawing = TypeVar("Drawing", bound=Callable[..., Any])
+
+
+def styled(function: Drawing) -> Drawing:
+    """``function`` drawn in the course's ``STYLE`` (a ``plt.rc_context``), leaving the caller's rcParams alone."""
+
+    @functools.wraps(function)
+    def in_style(*args: Any, **kwargs: Any) -> Any:
+        with plt.rc_context(STYLE):
+            return function(*args, **kwargs)
+
+    return in_style  # type: ignore[return-value]
+
 
 # Words for the keys that models report, for axis labels.
 PART_NAMES = {
@@ -58,21 +79,3 @@ def figure_png(fig: Figure, close: bool = True) -> bytes:
     if close:
         plt.close(fig)
     return compact_png(buffer.getvalue())
-
-
-def _store_figures_compactly() -> None:
-    """In a notebook kernel, make figures display as compact PNGs (see ``compact_png``)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is None or "IPKernelApp" not in getattr(shell, "config", {}):
-        return
-    # pyplot loads its backend at the first figure, and the inline backend then installs its own PNG printer:
-    # load it now, so that the printer installed last is this one.
-    plt.switch_backend(plt.get_backend())
-    shell.display_formatter.formatters["image/png"].for_type(Figure, lambda fig: figure_png(fig, close=False))
-
-
-_store_figures_compactly()

@@ -8,9 +8,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from gmtutor.tools.plot.style import PART_NAMES, SMALL
+from gmtutor.tools.plot.style import PART_NAMES, SMALL, styled
 
 
+@styled
 def loss_curves(
     histories: dict[str, object],
     parts: Sequence[str],
@@ -40,6 +41,7 @@ def loss_curves(
     return fig
 
 
+@styled
 def adversarial_curves(histories: dict[str, object], title: str | None = None) -> plt.Figure:
     """A GAN's training, one colour per named run: the discriminator's loss, the generator side's loss
     (``g_loss``, or BiGAN's ``ge_loss`` for generator and encoder), and the discriminator's accuracy (chance: 0.5)."""
@@ -68,6 +70,7 @@ def adversarial_curves(histories: dict[str, object], title: str | None = None) -
     return fig
 
 
+@styled
 def class_bars(histograms: dict[str, torch.Tensor], title: str | None = None) -> plt.Figure:
     """Grouped bars: for each named set of images, the fraction a classifier calls each digit 0-9."""
     fig, ax = plt.subplots(figsize=(8, 3))
@@ -86,6 +89,7 @@ def class_bars(histograms: dict[str, torch.Tensor], title: str | None = None) ->
     return fig
 
 
+@styled
 def accuracy_bars(results: dict[str, dict[str, float]], title: str | None = None) -> plt.Figure:
     """Grouped bars of test accuracy: ``results[features][classifier]``, e.g. {"pixels": {"1-NN": 0.9, ...}}."""
     names = list(results)
@@ -111,6 +115,7 @@ def accuracy_bars(results: dict[str, dict[str, float]], title: str | None = None
     return fig
 
 
+@styled
 def generator_loss_shapes() -> plt.Figure:
     """The two generator losses against D(G(z)), and how steeply each falls (per unit of D's logit)."""
     from gmtutor.models.gan import generator_loss

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from gmtutor.tools.plot.style import SMALL
+from gmtutor.tools.plot.style import SMALL, styled
 
 _CLASS_COLOURS = ("tab:blue", "tab:orange")
 _NEWCOMER_COLOUR = "tab:green"
@@ -33,6 +33,7 @@ def _finish_2d(ax: plt.Axes, title: str) -> None:
     ax.set_title(title, fontsize=11)
 
 
+@styled
 def generative_vs_discriminative_2d(
     x: np.ndarray, y: np.ndarray, nb: object, lr: object, names: Sequence[str] = ("class 0", "class 1")
 ) -> plt.Figure:
@@ -88,6 +89,7 @@ def generative_vs_discriminative_2d(
     return fig
 
 
+@styled
 def real_and_sampled_2d(
     x: np.ndarray, y: np.ndarray, samples: dict[int, np.ndarray], names: Sequence[str] = ("class 0", "class 1")
 ) -> plt.Figure:
@@ -102,6 +104,7 @@ def real_and_sampled_2d(
     return fig
 
 
+@styled
 def unseen_class_2d(
     x: np.ndarray,
     y: np.ndarray,
@@ -155,6 +158,7 @@ def unseen_class_2d(
     return fig
 
 
+@styled
 def flow_on_points(points: torch.Tensor, flow: torch.nn.Module, n_samples: int = 1000, seed: int = 0) -> plt.Figure:
     """What a 2-d flow learned, in four panels: the data, the data mapped to codes z = f(x), the learned
     density p(x) = N(f(x)) |det df/dx| on a grid, and new points decoded from Gaussian codes."""

@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from torch import nn
+import torch
 
 from gmtutor.core.data import MNIST
-from gmtutor.core.runtime import quick, seed_everything
+from gmtutor.core.runtime import quick as quick_mode
 from gmtutor.core.train import History, LogCallback, batches_per_pass, fit
+from gmtutor.models import GAN, VAE, WGANGP, BiGAN, ConvVAE, CycleGAN, DiffusionModel, DigitCNN, InfoGAN, RealNVP
+from gmtutor.models.base import Trainable
 
 SUBSET_TRAIN_IMAGES = 4000  # the embedded subset's training split
 
@@ -37,7 +39,7 @@ class Recipe:
     """
 
     name: str
-    model_class: str
+    model_class: type[Trainable]
     config: dict[str, Any]
     steps: int
     batch_size: int = 128
@@ -54,16 +56,16 @@ class Recipe:
             if getattr(self, name) < 1:
                 raise ValueError(f"recipe {self.name!r}: {name} must be positive, got {getattr(self, name)}")
 
-    def build(self) -> nn.Module:
-        """A freshly initialised model (seeded, so the same recipe gives the same start)."""
-        from gmtutor.core.checkpoint import model_classes
+    def build(self) -> Trainable:
+        """A freshly initialised model, its weights drawn from the recipe's seed (the caller's random numbers
+        are left as they were), so the same recipe always starts from the same weights."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            return self.model_class(**self.config)
 
-        seed_everything(self.seed)
-        return model_classes()[self.model_class](**self.config)
-
-    def settings(self) -> dict[str, Any]:
-        """The keyword arguments for ``fit`` in the current mode (quick or full)."""
-        if quick():
+    def settings(self, quick: bool | None = None) -> dict[str, Any]:
+        """The keyword arguments for ``fit`` in quick or full mode (None: the current mode, ``gm.quick()``)."""
+        if quick_mode() if quick is None else quick:
             steps, log_every = self.quick_steps, max(1, self.quick_steps // 2)
         else:
             steps = self.steps
@@ -77,17 +79,20 @@ class Recipe:
             **self.fit_options,
         }
 
-    def training_data(self, data: MNIST) -> MNIST:
+    def training_data(self, data: MNIST, quick: bool | None = None) -> MNIST:
         """All of ``data`` (of the recipe's ``digits``) in full mode; the first ``quick_train_images`` training
-        images of them in quick mode."""
+        images of them in quick mode (None: the current mode)."""
         if self.digits is not None:
             data = data.digits(*self.digits)
-        return data.subset(self.quick_train_images) if quick() else data
+        return data.subset(self.quick_train_images) if (quick_mode() if quick is None else quick) else data
 
-    def train(self, data: MNIST, progress: bool = True, on_log: LogCallback | None = None) -> tuple[nn.Module, History]:
-        """Build the model and train it with ``gmtutor.fit``."""
+    def train(
+        self, data: MNIST, quick: bool | None = None, progress: bool = True, on_log: LogCallback | None = None
+    ) -> tuple[Trainable, History]:
+        """Build the model and train it with ``gmtutor.fit`` in quick or full mode (None: the current mode)."""
+        quick = quick_mode() if quick is None else quick
         model = self.build()
-        history = fit(model, self.training_data(data), progress=progress, on_log=on_log, **self.settings())
+        history = fit(model, self.training_data(data, quick), progress=progress, on_log=on_log, **self.settings(quick))
         return model, history
 
     def __str__(self) -> str:
@@ -99,7 +104,7 @@ class Recipe:
             passes = self.steps / batches_per_pass(images, self.batch_size)
             over = f"the subset's {images:,} images of digits {', '.join(map(str, self.digits))}"
         return (
-            f"{self.name}: {self.model_class}({args}), {self.steps:,} steps of {self.batch_size} images "
+            f"{self.name}: {self.model_class.__name__}({args}), {self.steps:,} steps of {self.batch_size} images "
             f"({passes:g} passes over {over}; {self.quick_steps} steps in quick mode), "
             f"lr {self.lr}, seed {self.seed}"
         )
@@ -109,18 +114,18 @@ def _denoiser_recipe(name: str, objective: str) -> Recipe:
     """The diffusion U-Net's recipe for one objective: 1,200 steps of 128, lr 2e-3 falling along a cosine."""
     config = {"objective": objective, "channels": 32}
     cosine = {"lr_schedule": "cosine"}
-    return Recipe(name, "DiffusionModel", config, steps=1200, lr=2e-3, log_every=120, fit_options=cosine)
+    return Recipe(name, DiffusionModel, config, steps=1200, lr=2e-3, log_every=120, fit_options=cosine)
 
 
 RECIPES: dict[str, Recipe] = {
-    "vae-2d": Recipe("vae-2d", "VAE", {"latent_dim": 2}, steps=subset_passes(30, 128)),
+    "vae-2d": Recipe("vae-2d", VAE, {"latent_dim": 2}, steps=subset_passes(30, 128)),
     "vae-20d": Recipe(
-        "vae-20d", "ConvVAE", {"latent_dim": 20}, steps=subset_passes(60, 128), log_every=subset_passes(2, 128)
+        "vae-20d", ConvVAE, {"latent_dim": 20}, steps=subset_passes(60, 128), log_every=subset_passes(2, 128)
     ),
-    "gan": Recipe("gan", "GAN", {"latent_dim": 64}, steps=subset_passes(30, 64), batch_size=64, lr=2e-4),
+    "gan": Recipe("gan", GAN, {"latent_dim": 64}, steps=subset_passes(30, 64), batch_size=64, lr=2e-4),
     "bigan": Recipe(
         "bigan",
-        "BiGAN",
+        BiGAN,
         {"latent_dim": 64, "reconstruction": 1.0},
         steps=subset_passes(30, 64),
         batch_size=64,
@@ -129,7 +134,7 @@ RECIPES: dict[str, Recipe] = {
     # Five critic steps of 64 images for each generator step: a batch of 320 is cut into five slices.
     "wgan-gp": Recipe(
         "wgan-gp",
-        "WGANGP",
+        WGANGP,
         {"latent_dim": 64, "penalty": 10.0, "critic_steps": 5},
         steps=subset_passes(30, 64),
         batch_size=320,
@@ -138,7 +143,7 @@ RECIPES: dict[str, Recipe] = {
     ),
     "infogan": Recipe(
         "infogan",
-        "InfoGAN",
+        InfoGAN,
         {"noise_dim": 62, "categories": 10, "continuous": 2},
         steps=subset_passes(30, 64),
         batch_size=64,
@@ -147,7 +152,7 @@ RECIPES: dict[str, Recipe] = {
     ),
     "cyclegan": Recipe(
         "cyclegan",
-        "CycleGAN",
+        CycleGAN,
         {"source": 6, "target": 0},
         steps=1800,
         batch_size=64,  # about 32 images of each digit per step
@@ -157,7 +162,7 @@ RECIPES: dict[str, Recipe] = {
     ),
     "flow": Recipe(
         "flow",
-        "RealNVP",
+        RealNVP,
         {"hidden": 32, "blocks": 1, "steps": 4, "alpha": 0.001, "full_resolution": 2},
         steps=subset_passes(30, 64),
         batch_size=64,
@@ -171,7 +176,7 @@ RECIPES: dict[str, Recipe] = {
     "flow-matching": _denoiser_recipe("flow-matching", "velocity"),
     # Not a generative model: the convolutional judge of generated digits and the feature space of realism.
     "judge": Recipe(
-        "judge", "DigitCNN", {"features": 128}, steps=subset_passes(30, 128), fit_options={"lr_schedule": "cosine"}
+        "judge", DigitCNN, {"features": 128}, steps=subset_passes(30, 128), fit_options={"lr_schedule": "cosine"}
     ),
 }
 

@@ -4,7 +4,8 @@ The convention (the one flows report): a digit is 784 integers in 0..255. A mode
 the unit cube [0, 1]^784 gives it the probability of the little cube of side 1/256 that the digit's
 integers name, and uniform dequantisation (``u = (k + noise) / 256``) bounds that probability from
 below: ``log P(k) >= E_noise[log p(u)] - 784 log 256``. The flow computes exactly this
-(``RealNVP.log_prob``). Lower negative log-likelihood is better; bits/dim is nats / (784 ln 2).
+(``RealNVP.log_prob``). Lower negative log-likelihood is better; bits/dim is nats / (784 ln 2). Each model
+that has a likelihood gives it as ``model.nll(images)`` (nats per digit), computed by the functions here.
 
 A VAE trained on grey levels as Bernoulli targets has no density on [0, 1]: the Bernoulli "likelihood"
 of a grey pixel does not integrate to 1. Its numbers become comparable by reading the decoder's
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -58,17 +58,26 @@ def continuous_bernoulli_log_prob(u: torch.Tensor, logits: torch.Tensor) -> torc
 
 
 @torch.no_grad()
+def flow_nll(
+    flow: torch.nn.Module, images: torch.Tensor, dequantize: bool = True, batch_size: int = 500, seed: int = 0
+) -> torch.Tensor:
+    """Per-digit negative log-likelihood (nats) of 8-bit digits under a flow (``RealNVP.log_prob``), in batches,
+    with dequantisation noise of its own seed (the caller's random numbers are left as they were)."""
+    device = module_device(flow)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        parts = [
+            -flow.log_prob(as_images(images[i : i + batch_size]).to(device), dequantize).cpu()
+            for i in range(0, len(images), batch_size)
+        ]
+    return torch.cat(parts)
+
+
 def flow_bits_per_dim(
     flow: torch.nn.Module, images: torch.Tensor, dequantize: bool = True, batch_size: int = 500, seed: int = 0
 ) -> float:
-    """Mean bits/dim of ``images`` under a flow (``RealNVP.bits_per_dim``), in batches, with seeded noise."""
-    torch.manual_seed(seed)
-    device = module_device(flow)
-    parts = [
-        flow.bits_per_dim(as_images(images[i : i + batch_size]).to(device), dequantize).cpu()
-        for i in range(0, len(images), batch_size)
-    ]
-    return torch.cat(parts).mean().item()
+    """Mean bits/dim of ``images`` under a flow (``flow_nll`` in bits per pixel)."""
+    return float(nats_to_bits_per_dim(flow_nll(flow, images, dequantize, batch_size, seed).mean()))
 
 
 @torch.no_grad()
@@ -101,9 +110,9 @@ def vae_nll(
     return torch.cat(bounds)
 
 
-def naive_bayes_nll(nb: object, images: torch.Tensor, seed: int = 0) -> np.ndarray:
+def naive_bayes_nll(nb: object, images: torch.Tensor, seed: int = 0) -> torch.Tensor:
     """Per-digit negative log-likelihood (nats) of 8-bit digits under a fitted ``gm.GaussianNB`` on pixels in
     [0, 1]: the mixture over classes of its per-pixel Gaussians, at dequantised points. The Gaussians put
     some mass outside [0, 1], so this density is deficient there and the number is a fair upper bound."""
     u = dequantize(images, torch.Generator().manual_seed(seed)).double().numpy()
-    return -nb.log_prob(u) + PIXELS * LOG_256
+    return torch.from_numpy(-nb.log_prob(u) + PIXELS * LOG_256)

@@ -1,0 +1,41 @@
+"""The course layer, above the models: the recipes each notebook trains with, the cache of trained models, and
+the measurements kept beside them.
+
+    gm.zoo.get("vae-20d", data)        the recipe's model: from the cache, or trained and saved (``cache``)
+    gm.recipe("vae-20d")               how it is built and trained (``recipes``)
+    gm.zoo.remember(label, compute, **key)
+                                       a measurement kept as JSON while its key matches (``results``)
+"""
+
+from gmtutor.zoo.cache import (
+    MODELS_VERSION,
+    Entry,
+    StaleCheckpointWarning,
+    cached,
+    checkpoint_dir,
+    clear,
+    fingerprint,
+    get,
+    lock_path,
+)
+from gmtutor.zoo.recipes import RECIPES, Recipe, recipe
+from gmtutor.zoo.results import RESULTS_VERSION, identity, remember, results_dir
+
+__all__ = [
+    "MODELS_VERSION",
+    "RECIPES",
+    "RESULTS_VERSION",
+    "Entry",
+    "Recipe",
+    "StaleCheckpointWarning",
+    "cached",
+    "checkpoint_dir",
+    "clear",
+    "fingerprint",
+    "get",
+    "identity",
+    "lock_path",
+    "recipe",
+    "remember",
+    "results_dir",
+]
