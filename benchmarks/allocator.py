@@ -15,6 +15,8 @@ import os
 import subprocess
 import sys
 
+from common import save_results
+
 WORK = r"""
 import json, resource, time
 import torch
@@ -54,6 +56,11 @@ def main() -> None:
         unit = "s" if "seconds" in key else "ms/image" if "pass" in key else "ms"
         ratio = default[key] / kept[key] if kept[key] else float("nan")
         print(f"{key + f' ({unit})':30} {default[key]:14.2f} {kept[key]:10.2f} {ratio:7.2f}")
+    rows = [
+        {"what": key, "glibc default": default[key], "kept": kept[key], "ratio": default[key] / kept[key]}
+        for key in default
+    ]
+    save_results("allocator", {"rows": rows}, data="random images; the embedded subset for the training step")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import os
 import time
 
 import torch
+from common import save_results
 
 import gmtutor as gm
 from gmtutor import evaluate
@@ -73,6 +74,10 @@ def main() -> None:
     for name, result in probes.items():
         print(f"{name:<24} {result['1-NN']:7.3f} {result['logistic regression']:10.3f}")
     print(f"\ntraining: {history.seconds:.0f} s over {history.last['step']:,} steps ({wall:.0f} s wall clock)")
+    results = {name: value for name, value in rows}
+    results.update(probes=probes, **{"training seconds": history.seconds, "steps": int(history.last["step"])})
+    pure = args.reconstruction == 0
+    save_results("bigan_quality-pure" if pure else "bigan_quality", results, data=data.describe(), config=bigan.config)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import os
 import time
 
 import torch
-from common import SHARED_MNIST, real_test_set
+from common import SHARED_MNIST, real_test_set, save_results
 
 import gmtutor as gm
 
@@ -61,6 +61,7 @@ def main() -> None:
     training_sets = {size: gm.MNIST(x[:size], y[:size], x_out, y_out, "mnist") for size in (SMALL, LARGE)}
     print(f"pool: the 10,000 real MNIST test digits; held out: the last {HELD_OUT:,} of a fixed shuffle")
     print(f"{'recipe':<9} {'training digits':>15} {'steps':>6} {'passes':>7} {'minutes':>8}  held-out score")
+    rows = []
     for name in args.recipes:
         chosen = gm.recipe(name)
         for size, data in training_sets.items():
@@ -71,6 +72,12 @@ def main() -> None:
             passes = history.last["epoch"]
             line = f"{name:<9} {size:>15,} {chosen.steps:>6,} {passes:>7.1f} {minutes:>8.1f}  {score:.3f} {what}"
             print(line, flush=True)
+            rows.append(
+                {"recipe": name, "training digits": size, "steps": chosen.steps, "passes": passes, "score": score}
+            )
+            rows[-1].update(minutes=minutes, measure=what)
+    data = f"real MNIST test digits: {SMALL:,} or {LARGE:,} to train on, {HELD_OUT:,} held out"
+    save_results("budget_vs_data", {"rows": rows}, data=data)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from common import save_results
 from standin_mnist import write_standin
 
 from gmtutor.present.course import run_course
@@ -36,9 +37,9 @@ def timed_run(mode: str, cache: Path, out: Path) -> dict[str, float]:
     return {run.name: run.seconds for run in runs}
 
 
-def time_course(modes: list[str], scratch: Path) -> dict[str, dict[str, float]]:
-    """Seconds per notebook for each mode, with caches in ``scratch``."""
-    full_cache = scratch / "full-cache"
+def time_course(modes: list[str], scratch: Path, full_cache: Path | None = None) -> dict[str, dict[str, float]]:
+    """Seconds per notebook for each mode, with caches in ``scratch`` (the full-mode one in ``full_cache``)."""
+    full_cache = full_cache or scratch / "full-cache"
     results: dict[str, dict[str, float]] = {}
     for mode in modes:
         if mode == "warm" and "cold" not in results:
@@ -54,6 +55,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=list(TARGETS), default=list(TARGETS))
     parser.add_argument("--data", choices=["embedded", "standin"], default="embedded")
     parser.add_argument("--keep", default=None, help="copy the executed notebooks here, one folder per mode")
+    parser.add_argument("--cache", default=None, help="the full-mode model cache (default: a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gmtutor-course-") as scratch:
         scratch = Path(scratch)
@@ -65,7 +67,7 @@ def main() -> None:
             os.environ["GMTUTOR_DATA"] = "embedded"
             print("data: the embedded subset (4,000 training and 1,000 test digits)")
         print(f"cores: {os.cpu_count()}", flush=True)
-        results = time_course(args.modes, scratch)
+        results = time_course(args.modes, scratch, Path(args.cache).resolve() if args.cache else None)
         if args.keep:
             for mode in results:
                 shutil.copytree(scratch / mode, Path(args.keep) / mode, dirs_exist_ok=True)
@@ -78,6 +80,10 @@ def main() -> None:
     if "quick" in results:
         slowest = max(results["quick"].values())
         print(f"slowest quick notebook: {slowest:.1f} s (target {QUICK_PER_NOTEBOOK:.0f} s)")
+    totals = {mode: sum(seconds.values()) for mode, seconds in results.items()}
+    found = {"seconds": results, "totals": totals, "targets": {mode: TARGETS[mode] for mode in results}}
+    data = "the embedded subset" if args.data == "embedded" else "a stand-in for full MNIST (timing only)"
+    save_results("course_time" if args.data == "embedded" else "course_time-standin", found, data=data)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Run by hand: python benchmarks/data_loading.py
 
 import time
 
-from common import SHARED_MNIST
+from common import SHARED_MNIST, save_results
 
 import gmtutor as gm
 from gmtutor import data
@@ -38,3 +38,4 @@ if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
 print(f"{'what':<36} {'seconds':>8}")
 for name, seconds, _ in rows:
     print(f"{name:<36} {seconds:>8.3f}")
+save_results("data_loading", {"rows": [{"what": name, "seconds": seconds} for name, seconds, _ in rows]}, data="")

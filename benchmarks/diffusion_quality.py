@@ -22,6 +22,7 @@ import time
 os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the shell says
 
 import torch  # noqa: E402
+from common import save_results  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
 from gmtutor.tools.sampling import guided_accuracy, sampler_sweep  # noqa: E402
@@ -74,6 +75,7 @@ def main() -> None:
     gan_samples = torch.cat([gan.sample(1000, generator=generator).cpu() for _ in range(0, args.samples, 1000)])
     gan_fd = sample_quality(gan_samples[: args.samples], data.x_test, judge)["sample FD"]
     print(f"GAN, for comparison: FD {gan_fd:.1f} on {args.samples:,} samples", flush=True)
+    results: dict = {"GAN FD": gan_fd, "samples": args.samples, "recipes": {}}
     models = {}
     print(f"{'recipe':<26} {'train s':>8} {'right w1':>9} {'right w2':>9} {'FD':>7} {'precision':>9} {'recall':>7}")
     for name, recipe in RECIPES.items():
@@ -88,22 +90,31 @@ def main() -> None:
             f"{quality['sample precision']:9.0%} {quality['sample recall']:7.0%}",
             flush=True,
         )
+        row = {"training seconds": model.history.seconds, "judged right w1": right[0], "judged right w2": right[1]}
+        results["recipes"][recipe] = {"name": name, **row, **quality, "weights": model.parameter_count()}
     print("\nseconds for 64 unconditional samples (best of 3)")
     for recipe, model in models.items():
-        timings = ", ".join(f"{k} steps {seconds_for(model, 64, k):.2f} s" for k in (5, 10, 20))
-        print(f"  {recipe}: {timings}", flush=True)
+        seconds = {str(k): seconds_for(model, 64, k) for k in (5, 10, 20)}
+        results["recipes"][recipe]["seconds for 64 samples"] = seconds
+        print(f"  {recipe}: " + ", ".join(f"{k} steps {s:.2f} s" for k, s in seconds.items()), flush=True)
+    name = "diffusion_quality" if gm.device().type == "cpu" else f"diffusion_quality-{gm.device().type}"
     if args.no_sweep:
+        save_results(name, results, data=trained_on.describe())
         return
     n = args.sweep_samples
     print(f"\nquality against sampling steps ({n:,} samples each: FD of unconditional ones, guided w 1 judged right)")
-    for name, (recipe, eta, steps) in SWEEPS.items():
+    results["sweep"] = {"samples": n, "samplers": {}}
+    for sampler, (recipe, eta, steps) in SWEEPS.items():
         steps = steps or tuple(args.ddpm_steps)
-        for row in sampler_sweep(models[recipe], judge, data.x_test, steps, n=n, eta=eta, progress=False):
+        rows = sampler_sweep(models[recipe], judge, data.x_test, steps, n=n, eta=eta, progress=False)
+        results["sweep"]["samplers"][sampler] = rows
+        for row in rows:
             print(
-                f"  {name:<32} {row['steps']:5d} steps  {row['seconds']:7.2f} s  FD {row['FD']:7.1f}  "
+                f"  {sampler:<32} {row['steps']:5d} steps  {row['seconds']:7.2f} s  FD {row['FD']:7.1f}  "
                 f"judged right {row['judged right']:.1%}",
                 flush=True,
             )
+    save_results(name, results, data=trained_on.describe())
 
 
 if __name__ == "__main__":

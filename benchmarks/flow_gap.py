@@ -25,10 +25,10 @@ import time
 
 os.environ["GMTUTOR_QUICK"] = "0"
 
-from common import real_test_set  # noqa: E402
+from common import real_test_set, save_results  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
-from gmtutor.tools.likelihood import flow_bits_per_dim  # noqa: E402
+from gmtutor.models.likelihood import flow_bits_per_dim  # noqa: E402
 
 BASE = gm.recipe("flow")
 VARIANTS = {
@@ -48,6 +48,7 @@ def main() -> None:
     real = found[0] if found is not None else None
     print(f"{data.describe()}; recipe: {BASE}")
     print(f"{'variant':<22} {'weights':>9} {'train s':>8} {'train bpd':>10} {'test bpd':>9} {'real test bpd':>14}")
+    rows = []
     for name in args.variants:
         changes, step_factor = VARIANTS[name]
         gm.seed_everything(BASE.seed)  # the same start as the recipe's model, where the shapes allow
@@ -65,18 +66,30 @@ def main() -> None:
             **BASE.fit_options,
         )
         seconds = time.perf_counter() - start
-        real_bpd = f"{flow_bits_per_dim(flow, real):14.3f}" if real is not None else f"{'–':>14}"
-        weights = sum(p.numel() for p in flow.parameters())
+        row = {
+            "variant": name,
+            "weights": flow.parameter_count(),
+            "training seconds": seconds,
+            "steps": flow.history.last["step"],
+        }
+        row.update(
+            **{
+                "train bpd": flow_bits_per_dim(flow, data.x_train[:1000]),
+                "test bpd": flow_bits_per_dim(flow, data.x_test),
+            }
+        )
+        if real is not None:
+            row["real test bpd"] = flow_bits_per_dim(flow, real)
+        real_bpd = f"{row['real test bpd']:14.3f}" if real is not None else f"{'–':>14}"
         print(
-            f"{name:<22} {weights:9,} {seconds:8.0f} {flow_bits_per_dim(flow, data.x_train[:1000]):10.3f} "
-            f"{flow_bits_per_dim(flow, data.x_test):9.3f} {real_bpd}",
+            f"{name:<22} {row['weights']:9,} {seconds:8.0f} {row['train bpd']:10.3f} {row['test bpd']:9.3f} {real_bpd}",
             flush=True,
         )
         if name == "recipe":
-            print(
-                f"{'':<22} without dequantisation noise: {flow_bits_per_dim(flow, data.x_test, dequantize=False):.3f} "
-                "test bits/dim"
-            )
+            row["test bpd at bin centres"] = flow_bits_per_dim(flow, data.x_test, dequantize=False)
+            print(f"{'':<22} without dequantisation noise: {row['test bpd at bin centres']:.3f} test bits/dim")
+        rows.append(row)
+    save_results("flow_gap", {"rows": rows, "recipe": str(BASE)}, data=data.describe())
 
 
 if __name__ == "__main__":

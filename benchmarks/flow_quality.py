@@ -16,7 +16,7 @@ import torch
 
 os.environ["GMTUTOR_QUICK"] = "0"  # the default settings, whatever the shell says
 
-from common import SHARED_MNIST
+from common import SHARED_MNIST, save_results
 
 import gmtutor as gm  # noqa: E402
 from gmtutor.core.data import read_idx_file  # noqa: E402
@@ -48,14 +48,24 @@ def main() -> None:
     print(gm.recipe("flow"))
     flow = gm.zoo.get("flow", data, retrain=args.retrain, progress=False).eval()
     history = flow.history
+    results = {
+        "training seconds": history.seconds,
+        "steps": int(history.last["step"]),
+        "train bits/dim": history.last["loss"],
+        "test bits/dim": test_bits_per_dim(flow, data.x_test),
+        "target bits/dim": 2.5,
+        "largest inverse error": invertibility_error(flow, data.x_test),
+    }
     print(f"{'train min':>9} {'steps':>6} {'train bpd':>9} {'test bpd':>9} {'target':>6} {'max inverse error':>17}")
     print(
-        f"{history.seconds / 60:9.1f} {int(history.last['step']):6d} {history.last['loss']:9.3f} "
-        f"{test_bits_per_dim(flow, data.x_test):9.3f} {2.5:6.1f} {invertibility_error(flow, data.x_test):17.1e}"
+        f"{results['training seconds'] / 60:9.1f} {results['steps']:6d} {results['train bits/dim']:9.3f} "
+        f"{results['test bits/dim']:9.3f} {2.5:6.1f} {results['largest inverse error']:17.1e}"
     )
     if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
         real_test = torch.from_numpy(read_idx_file(SHARED_MNIST / "t10k-images-idx3-ubyte.gz", "images", 10_000).copy())
-        print(f"real MNIST test set (10,000 images): {test_bits_per_dim(flow, real_test):.3f} bits/dim")
+        results["real test bits/dim"] = test_bits_per_dim(flow, real_test)
+        print(f"real MNIST test set (10,000 images): {results['real test bits/dim']:.3f} bits/dim")
+    save_results("flow_quality", results, data=data.describe())
 
 
 if __name__ == "__main__":

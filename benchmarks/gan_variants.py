@@ -18,6 +18,7 @@ import os
 os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the shell says
 
 import torch  # noqa: E402
+from common import save_results  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
@@ -26,6 +27,8 @@ from gmtutor.tools.imagination import format_table, score_moves  # noqa: E402
 from gmtutor.tools.latent import PixelSpace, class_centroids, interpolation_vector, manipulate  # noqa: E402
 from gmtutor.tools.realism import frechet_distance  # noqa: E402
 
+ALPHA = 1.0  # how far the latent moves go along the axis between the two digits' centroids
+
 
 def record_steps(name: str, every_records: int = 1) -> list[int]:
     settings = gm.recipe(name).settings()
@@ -33,8 +36,9 @@ def record_steps(name: str, every_records: int = 1) -> list[int]:
     return list(range(stride, settings["steps"] + 1, stride))
 
 
-def loss_against_quality(data: gm.MNIST, evaluation: gm.MNIST, judge) -> None:
+def loss_against_quality(data: gm.MNIST, evaluation: gm.MNIST, judge) -> dict:
     real = judge.embed(evaluation.x_test)
+    found = {}
     codes = torch.randn(500, 64, generator=torch.Generator().manual_seed(0))
     for name, every, keys in (("wgan-gp", 1, ["w_estimate"]), ("gan", 3, ["d_loss", "g_loss"])):
         snapshots = gm.SampleSnapshots(codes, record_steps(name, every))
@@ -45,17 +49,21 @@ def loss_against_quality(data: gm.MNIST, evaluation: gm.MNIST, judge) -> None:
         for key in keys:
             rho = spearmanr([records[s][key] for s in steps], fd).statistic
             print(f"{name}: Spearman({key}, FD) over {len(steps)} records = {rho:+.2f}; final FD {fd[-1]:.1f}")
+            found[f"{name} {key}"] = {"spearman with FD": rho, "records": len(steps), "final FD": fd[-1]}
+        found[f"{name} training seconds"] = model.history.seconds
+    return found
 
 
-def infogan_clusters(data: gm.MNIST, evaluation: gm.MNIST) -> None:
+def infogan_clusters(data: gm.MNIST, evaluation: gm.MNIST) -> dict:
     infogan = gm.zoo.get("infogan", data, progress=False)
     with torch.no_grad():
         found = infogan.category(gm.as_images(evaluation.x_test)).cpu().numpy()
     accuracy = matched_accuracy(evaluation.y_test.numpy(), found, 10)
     print(f"InfoGAN: matched accuracy on {len(found):,} test digits {accuracy:.1%} ({infogan.history.seconds:.0f} s)")
+    return {"matched accuracy": accuracy, "test digits": len(found), "training seconds": infogan.history.seconds}
 
 
-def translations(data: gm.MNIST, evaluation: gm.MNIST, judge) -> None:
+def translations(data: gm.MNIST, evaluation: gm.MNIST, judge) -> dict:
     cyclegan = gm.zoo.get("cyclegan", data, progress=False)
     judges = {"LR": gm.evaluate.digit_classifier(evaluation), "CNN": judge}
     spaces = {
@@ -71,7 +79,7 @@ def translations(data: gm.MNIST, evaluation: gm.MNIST, judge) -> None:
             axis = interpolation_vector(
                 class_centroids(space, evaluation.x_train, evaluation.y_train), a=target, b=source
             )
-            moved[name] = manipulate(space, digits, axis, [1.0])[:, 0]
+            moved[name] = manipulate(space, digits, axis, [ALPHA])[:, 0]
         moved["CycleGAN"] = cyclegan.translate_all(digits, backward=source != cyclegan.config["source"])
         for name, images in moved.items():
             rows.append(
@@ -83,6 +91,7 @@ def translations(data: gm.MNIST, evaluation: gm.MNIST, judge) -> None:
     print(format_table(rows))
     weights = sum(p.numel() for p in cyclegan.parameters())
     print(f"CycleGAN: {cyclegan.history.seconds:.0f} s of training, {weights:,} weights")
+    return {"rows": rows, "training seconds": cyclegan.history.seconds, "weights": weights, "alpha": ALPHA}
 
 
 def main() -> None:
@@ -90,9 +99,12 @@ def main() -> None:
     evaluation = data.per_class(400, 100)
     judge = gm.zoo.get("judge", data, progress=False)
     print(evaluation.describe())
-    loss_against_quality(data, evaluation, judge)
-    infogan_clusters(data, evaluation)
-    translations(data, evaluation, judge)
+    results = {
+        "losses against quality": loss_against_quality(data, evaluation, judge),
+        "InfoGAN": infogan_clusters(data, evaluation),
+        "CycleGAN": translations(data, evaluation, judge),
+    }
+    save_results("gan_variants", results, data=evaluation.describe())
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 
 os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the shell says
 
-from common import real_test_set  # noqa: E402
+from common import real_test_set, save_results  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
 from gmtutor.tools.evaluate import decoded_centroid_accuracy, digit_classifier  # noqa: E402
@@ -45,10 +45,13 @@ def main() -> None:
     judges = {"LR": digit_classifier(data), "CNN": judge}
     print(data.describe())
     real = real_test_set()
+    results: dict = {"judges": {}}
     for name, classifier in judges.items():
-        line = f"{name} judge: {classifier.accuracy(data.x_test, data.y_test):.1%} on the test digits"
+        results["judges"][name] = {"test accuracy": classifier.accuracy(data.x_test, data.y_test)}
+        line = f"{name} judge: {results['judges'][name]['test accuracy']:.1%} on the test digits"
         if real is not None:
-            line += f", {classifier.accuracy(*real):.1%} on the real MNIST test set"
+            results["judges"][name]["real test accuracy"] = classifier.accuracy(*real)
+            line += f", {results['judges'][name]['real test accuracy']:.1%} on the real MNIST test set"
         print(line)
     models = {"pixels (class means)": PixelSpace()}
     for name in args.models:
@@ -56,11 +59,14 @@ def main() -> None:
     start = time.perf_counter()
     rows = imagination_table(models, data, judges, judge, tuple(args.alphas), progress=False)
     print(format_table(rows))
+    centroids = {name: decoded_centroid_accuracy(model, data, judge) for name, model in models.items()}
     print(
         "decoded class centroids labelled as their class (CNN judge):",
-        ", ".join(f"{name} {decoded_centroid_accuracy(model, data, judge):.0%}" for name, model in models.items()),
+        ", ".join(f"{name} {accuracy:.0%}" for name, accuracy in centroids.items()),
     )
     print(f"scored in {time.perf_counter() - start:.0f} s")
+    results.update(rows=rows, alphas=args.alphas, **{"decoded centroids labelled right": centroids})
+    save_results("interpolation_quality", results, data=data.describe())
 
 
 if __name__ == "__main__":

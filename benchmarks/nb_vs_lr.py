@@ -10,7 +10,7 @@ Run by hand: python benchmarks/nb_vs_lr.py
 import time
 
 import numpy as np
-from common import SHARED_MNIST
+from common import SHARED_MNIST, save_results
 
 import gmtutor as gm
 from gmtutor import classifiers, novelty
@@ -40,9 +40,14 @@ print(f"(logistic regression: L-BFGS stopped after {int(lr.n_iter_[0])} of at mo
 
 print("Test accuracy, models trained on the 4,000 embedded training images")
 print(f"{'test set':<16}{'images':>8}{'Naive Bayes':>14}{'logistic regr.':>16}")
+results = {"fit seconds": {"Naive Bayes": nb_seconds, "logistic regression": lr_seconds}, "test sets": {}}
 for name, (x_test, y_test) in test_sets.items():
     nb_acc, lr_acc = classifiers.accuracy(nb, x_test, y_test), classifiers.accuracy(lr, x_test, y_test)
     print(f"{name:<16}{len(y_test):>8,}{nb_acc:>14.3f}{lr_acc:>16.3f}")
+    results["test sets"][name] = {
+        "images": len(y_test),
+        "accuracy": {"Naive Bayes": nb_acc, "logistic regression": lr_acc},
+    }
 
 print("\nUnseen class, ROC AUC of seen vs unseen test images (NB: -log p(x), LR: -max p(y|x))")
 print(f"{'test set':<16}{'experiment':<34}{'Naive Bayes':>12}{'logistic regr.':>16}")
@@ -56,3 +61,13 @@ for name, (x_test, y_test) in test_sets.items():
     digits, nb_by_digit, lr_by_digit = table.by_unseen_digit()
     print(f"{'':<16}{'  by newcomer digit, NB':<34}" + " ".join(f"{v:.2f}" for v in nb_by_digit))
     print(f"{'':<16}{'  by newcomer digit, LR':<34}" + " ".join(f"{v:.2f}" for v in lr_by_digit))
+    results["test sets"][name]["unseen class AUC"] = {
+        "seen 1 and 7, unseen 4": {"Naive Bayes": one.nb_auc, "logistic regression": one.lr_auc},
+        "mean over every pair and newcomer": {
+            "Naive Bayes": table.nb_auc.mean(),
+            "logistic regression": table.lr_auc.mean(),
+        },
+        "cases": len(table.unseen),
+        "share where Naive Bayes is higher": float(np.mean(table.nb_auc > table.lr_auc)),
+    }
+save_results("nb_vs_lr", results, data=data.describe())

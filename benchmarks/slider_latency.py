@@ -14,6 +14,7 @@ import statistics
 import time
 
 import torch
+from common import save_results
 
 import gmtutor as gm
 from gmtutor.tools.latent import PixelSpace
@@ -27,12 +28,13 @@ def main() -> None:
 
     data = gm.load_mnist()
     vae = gm.recipe("vae-20d").build()
-    gm.fit(vae, data, steps=60, progress=False)
+    gm.fit(vae, data, steps=60, progress=False, seed=0)
     explorer = interpolation_explorer({"VAE 20-d": vae, "pixels": PixelSpace()}, data)
     alphas = torch.linspace(explorer.alpha.min, explorer.alpha.max, 61).tolist()
 
     print(f"{data.describe()}; device {gm.device()}; {torch.get_num_threads()} threads")
     print(f"{'model':<10} {'moves':>6} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
+    rows = []
     for name in explorer.models:
         explorer.model.value = name
         times = []
@@ -46,6 +48,8 @@ def main() -> None:
         times.sort()
         p95 = times[int(0.95 * (len(times) - 1))]
         print(f"{name:<10} {len(times):6d} {statistics.median(times):10.2f} {p95:8.2f} {times[-1]:8.2f}")
+        rows.append({"model": name, "moves": len(times), "median ms": statistics.median(times), "p95 ms": p95})
+    save_results("slider_latency", {"rows": rows, "goal ms": 30}, data=data.describe())
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import argparse
 import time
 
 import torch
+from common import save_results
 from torch import nn
 
 import gmtutor as gm
@@ -38,27 +39,17 @@ class PerItemDataset(torch.utils.data.Dataset):
 def dataloader_epoch(model: nn.Module, images, labels, batch_size: int, lr: float, device: torch.device) -> float:
     loader = torch.utils.data.DataLoader(PerItemDataset(images, labels), batch_size=batch_size, shuffle=True)
     model.to(device).train()
-    if hasattr(model, "train_step"):  # several optimisers: the model steps them (GAN, BiGAN)
-        optimizers = model.configure_optimizers(lr)
-    else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    step = gm.OptimizerStep(device)
+    optimizers, step = model.configure_optimizers(lr), gm.OptimizerStep(device)
     sync(device)
     start = time.perf_counter()
-    for x, _ in loader:
-        x = x.to(device)
-        if hasattr(model, "train_step"):
-            model.train_step(x, optimizers, step)
-            continue
-        optimizer.zero_grad()
-        model(x)["loss"].backward()
-        optimizer.step()
+    for x, _ in loader:  # the same step fit takes, fed by the DataLoader
+        model.train_step(gm.Batch(x.to(device)), optimizers, step)
     sync(device)
     return time.perf_counter() - start
 
 
 def fit_epoch(model: nn.Module, images, batch_size: int, lr: float, device: torch.device) -> float:
-    history = gm.fit(model, images, epochs=1, batch_size=batch_size, lr=lr, device=device, progress=False)
+    history = gm.fit(model, images, epochs=1, batch_size=batch_size, lr=lr, device=device, progress=False, seed=0)
     return history.last["seconds"]
 
 
@@ -90,7 +81,7 @@ def training_flops_per_image(model: nn.Module, batch_size: int, lr: float, devic
 
     images = torch.rand(batch_size, 1, 28, 28)
     with FlopCounterMode(display=False) as counter:
-        gm.fit(model, images, steps=1, batch_size=batch_size, lr=lr, device=device, progress=False)
+        gm.fit(model, images, steps=1, batch_size=batch_size, lr=lr, device=device, progress=False, seed=0)
     return counter.get_total_flops() / batch_size
 
 
@@ -131,10 +122,18 @@ def main() -> None:
     print(f"large matmul ({peak_dtype}): {peak / 1e9:.1f} GFLOP/s")
     columns = ("model", "fit s/epoch", "DataLoader s/epoch", "speed-up", "fit GFLOP/s", "of matmul")
     print("{:<10} {:>12} {:>19} {:>9} {:>12} {:>10}".format(*columns))
+    found = []
     for name, t_fit, t_loader, rate in rows:
         speed_up, share = f"{t_loader / t_fit:.2f}x", f"{rate / peak:.0%}"
         cells = (name, f"{t_fit:.2f}", f"{t_loader:.2f}", speed_up, f"{rate / 1e9:.1f}", share)
         print("{:<10} {:>12} {:>19} {:>9} {:>12} {:>10}".format(*cells))
+        found.append(
+            {"model": name, "fit seconds": t_fit, "DataLoader seconds": t_loader, "speed-up": t_loader / t_fit}
+        )
+        found[-1].update({"GFLOP/s": rate / 1e9, "share of matmul": rate / peak})
+    results = {"rows": found, "matmul GFLOP/s": peak / 1e9, "images": len(images), "batch size": args.batch_size}
+    name = "train_speed" if device.type == "cpu" else f"train_speed-{device.type}"
+    save_results(name, results, data=f"{len(images):,} images ({data.source})", device=str(device))
 
 
 if __name__ == "__main__":

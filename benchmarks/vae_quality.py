@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 import torch
-from common import SHARED_MNIST
+from common import SHARED_MNIST, save_results
 
 import gmtutor as gm
 from gmtutor.core.data import read_idx_file
@@ -35,12 +35,18 @@ def main() -> None:
     print(f"trained on {data.describe()}; device {gm.device()}")
     header = f"{'recipe':<8} {'train s':>8} {'test -ELBO':>11} {'target':>7}"
     print(header + (f" {'real MNIST test -ELBO':>22}" if real_test is not None else ""))
+    results = {}
     for name, target in TARGETS.items():
         model = gm.zoo.get(name, data, progress=False)  # trained once with the default recipe, then cached
-        line = f"{name:<8} {model.history.seconds:8.1f} {negative_elbo(model, data.x_test):11.1f} {target:7.0f}"
+        row = {"training seconds": model.history.seconds, "test -ELBO": negative_elbo(model, data.x_test)}
+        row["target"] = target
+        line = f"{name:<8} {row['training seconds']:8.1f} {row['test -ELBO']:11.1f} {target:7.0f}"
         if real_test is not None:
-            line += f" {negative_elbo(model, real_test):22.1f}"
+            row["real test -ELBO"] = negative_elbo(model, real_test)
+            line += f" {row['real test -ELBO']:22.1f}"
+        results[name] = row
         print(line, flush=True)
+    save_results("vae_quality", results, data=data.describe())
 
 
 if __name__ == "__main__":

@@ -240,11 +240,16 @@ def test_the_course_website_builds_and_reads_offline(tmp_path):
     require((importlib.util.find_spec("sphinx") is not None, "Sphinx and MyST-NB (pip install -e '.[site]')"))
     from playwright.sync_api import sync_playwright
 
-    from gmtutor.present.site import build_site
+    from gmtutor.present.site import DOC_PAGES, build_site
 
     index = build_site(tmp_path / "site")
-    pages = [index, *sorted((index.parent / "notebooks").glob("*.html")), index.parent / "api.html"]
-    assert len(pages) == 2 + len(list((ROOT / "notebooks").glob("[0-9]*.ipynb")))
+    chapters, documents = (
+        sorted((index.parent / "notebooks").glob("*.html")),
+        sorted((index.parent / "docs").glob("*.html")),
+    )
+    pages = [index, *chapters, *documents, index.parent / "api.html"]
+    assert len(chapters) == len(list((ROOT / "notebooks").glob("[0-9]*.ipynb")))
+    assert sorted(page.stem for page in documents) == sorted(DOC_PAGES)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:

@@ -1,9 +1,11 @@
 """The course as a static website, built offline from the stored notebooks (``gmtutor site``).
 
 Sphinx with MyST-NB renders each notebook as a chapter with its stored outputs (nothing is executed),
-the README as the front page, and an API reference from the package's docstrings (autodoc). Nothing is
-fetched at build or at view time: the theme (Furo) ships its assets, and MathJax 2 comes from the local
-``npm install`` that the slides use, with SVG output, so no web font is loaded from a ``file://`` page.
+the README as the front page, the pages in ``docs/`` (the measurement pages rendered afresh from
+``benchmarks/results`` by ``gmtutor.present.pages``) and an API reference from the package's docstrings
+(autodoc). Nothing is fetched at build or at view time: the theme (Furo) ships its assets, and MathJax 2
+comes from the local ``npm install`` that the slides use, with SVG output, so no web font is loaded from a
+``file://`` page.
 Each chapter links to its slide deck (``gmtutor slides --out <site>/slides`` builds them next to it).
 """
 
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 
 from gmtutor.core.runtime import checkout_root
+from gmtutor.present.pages import PAGES, render
 from gmtutor.present.slides import _copy, _installed, copy_mathjax
 
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS_SVG-full,Safe"  # Sphinx puts it under _static/
@@ -38,6 +41,8 @@ mathjax2_config = {{"tex2jax": {{  # as Sphinx configures MathJax 2 itself
     "ignoreClass": "tex2jax_ignore|mathjax_ignore|document",
     "processClass": "tex2jax_process|mathjax_process|math|output_area",
 }}}}
+# The stored notebooks keep no widget state: a live widget's output shows the picture it carries instead.
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 autodoc_member_order = "bysource"
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header", "myst.xref_missing", "misc.highlighting_failure"]
 exclude_patterns = ["_build"]
@@ -47,12 +52,15 @@ API_MODULES = (
     "gmtutor",
     "gmtutor.core.data",
     "gmtutor.core.train",
-    "gmtutor.core.zoo",
+    "gmtutor.models.base",
     "gmtutor.models.vae",
     "gmtutor.models.gan",
     "gmtutor.models.flow",
     "gmtutor.models.diffusion",
     "gmtutor.models.denoiser",
+    "gmtutor.zoo.recipes",
+    "gmtutor.zoo.cache",
+    "gmtutor.zoo.results",
     "gmtutor.tools.latent",
     "gmtutor.tools.imagination",
     "gmtutor.tools.realism",
@@ -61,10 +69,17 @@ API_MODULES = (
 )
 
 
+# The pages in docs/, in the order the site lists them after the chapters.
+DOC_PAGES = ("using", "data", "cache", "presenting", "hardware", "how-fast", "how-well")
+
+
 def _front_page(readme: str, notebooks: list[str]) -> str:
     chapters = "\n".join(f"notebooks/{name}" for name in notebooks)
-    readme = readme.replace("](docs/", "](_static/docs/")  # the README's pictures travel with the site
-    return f"{readme}\n\n```{{toctree}}\n:caption: The course\n:maxdepth: 1\n\n{chapters}\napi\n```\n"
+    pages = "\n".join(f"docs/{name}" for name in DOC_PAGES)
+    return (
+        f"{readme}\n\n```{{toctree}}\n:caption: The course\n:maxdepth: 1\n\n{chapters}\n```\n\n"
+        f"```{{toctree}}\n:caption: More\n:maxdepth: 1\n\n{pages}\napi\n```\n"
+    )
 
 
 def _api_page() -> str:
@@ -111,8 +126,13 @@ def build_site(out: str | Path = "site", notebooks: Path | None = None) -> Path:
         copy_mathjax(mathjax, static / "mathjax")
         # the combined configuration also loads the accessibility menu, which the decks' copy leaves out
         shutil.copytree(mathjax / "extensions" / "a11y", static / "mathjax" / "extensions" / "a11y")
+        (source / "docs").mkdir()
         for picture in (root / "docs").glob("*.png"):
-            _copy(picture, static / "docs" / picture.name)
+            _copy(picture, source / "docs" / picture.name)
+        measured = {name: render(name) for name in PAGES}  # from benchmarks/results, as they are now
+        for name in DOC_PAGES:
+            text = measured.get(name) or (root / "docs" / f"{name}.md").read_text(encoding="utf-8")
+            (source / "docs" / f"{name}.md").write_text(text, encoding="utf-8")
         (source / "notebooks").mkdir()
         for book in books:
             _with_slide_link(book, source / "notebooks" / book.name)
