@@ -150,7 +150,10 @@ def test_a_learners_vae_sits_beside_the_course_vae_instead_of_replacing_it(tmp_p
 def test_every_sampling_model_takes_one_keyword_only_signature():
     import inspect
 
+    from gmtutor.models.hmm import HiddenMarkovTagger
+
     samplers = [getattr(gm, name) for name in SMALL_MODELS] + [gm.DiffusionModel, gm.VectorDenoiser, gm.GaussianNB]
+    samplers.append(HiddenMarkovTagger)
     for cls in samplers:
         parameters = inspect.signature(cls.sample).parameters
         assert list(parameters)[:2] == ["self", "n"], cls

@@ -80,12 +80,23 @@ def test_unseen_words_get_the_tags_of_rare_words(toy_hmm):
 
 
 def test_samples_follow_the_model(toy_hmm):
-    samples = toy_hmm.sample(3000, rng=np.random.default_rng(1))
+    samples = toy_hmm.sample(3000, generator=np.random.default_rng(1))
     first = [s[0][1] for s in samples]
     for i, tag in enumerate(toy_hmm.tags_):
         assert first.count(tag) / len(first) == pytest.approx(math.exp(toy_hmm.log_start_[i]), abs=0.03)
     assert all(word != UNKNOWN for s in samples for word, _ in s)
     assert len({len(s) for s in samples}) > 2  # the end transition varies the length
+
+
+def test_temperature_sharpens_the_samples_and_zero_always_takes_the_likeliest(toy_hmm):
+    likeliest = toy_hmm.tags_[int(np.argmax(toy_hmm.log_start_))]
+    frozen = toy_hmm.sample(50, generator=0, temperature=0.0, max_length=3)
+    assert all(s[0][1] == likeliest for s in frozen) and len({tuple(t for _, t in s) for s in frozen}) == 1
+    warm = [s[0][1] for s in toy_hmm.sample(2000, generator=1, temperature=3.0)]
+    cold = [s[0][1] for s in toy_hmm.sample(2000, generator=1, temperature=0.5)]
+    assert cold.count(likeliest) > warm.count(likeliest)
+    with pytest.raises(ValueError, match="temperature"):
+        toy_hmm.sample(1, temperature=-1.0)
 
 
 def test_bad_input_is_refused_clearly(toy_hmm):

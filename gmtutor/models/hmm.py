@@ -122,12 +122,27 @@ class HiddenMarkovTagger:
         return float(total + sum(self.log_emission_[t, w] for t, w in zip(y, x, strict=True)))
 
     # --- what only a generative model can do ----------------------------------------------------------
-    def sample(self, n: int, *, rng: np.random.Generator | None = None, max_length: int = 60) -> list[Sentence]:
-        """``n`` new tagged sentences drawn from p(x, y) (never the ``<unk>`` word), cut at ``max_length``."""
-        rng = np.random.default_rng(0) if rng is None else rng
-        start, transition = np.exp(self.log_start_), np.exp(self.log_transition_)
+    def sample(
+        self,
+        n: int,
+        *,
+        generator: int | np.random.Generator | None = None,
+        temperature: float = 1.0,
+        max_length: int = 60,
+    ) -> list[Sentence]:
+        """``n`` new tagged sentences drawn from p(x, y) (never the ``<unk>`` word), cut at ``max_length``.
+
+        ``generator`` is a NumPy generator or a seed; ``temperature`` sharpens (below 1) or flattens (above 1)
+        every distribution drawn from, p ** (1 / temperature) renormalised (0: always the likeliest)."""
+        if temperature < 0:
+            raise ValueError(f"temperature cannot be negative, got {temperature}")
+        rng = np.random.default_rng(generator)
+        start, transition = (
+            _tempered(np.exp(self.log_start_), temperature),
+            _tempered(np.exp(self.log_transition_), temperature),
+        )
         emission = np.exp(self.log_emission_[:, 1:])
-        emission /= emission.sum(1, keepdims=True)
+        emission = _tempered(emission / emission.sum(1, keepdims=True), temperature)
         sentences = []
         for _ in range(n):
             tag, sentence = rng.choice(len(start), p=start), []
@@ -148,3 +163,13 @@ class HiddenMarkovTagger:
         if len(words) == 0:
             raise ValueError("a sentence needs at least one word")
         return self.encode(words)
+
+
+def _tempered(p: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities along the last axis raised to 1 / temperature and renormalised (0: the likeliest only)."""
+    if temperature == 1.0:
+        return p
+    if temperature == 0.0:
+        return (p == p.max(-1, keepdims=True)) / (p == p.max(-1, keepdims=True)).sum(-1, keepdims=True)
+    sharpened = np.power(p, 1.0 / temperature)
+    return sharpened / sharpened.sum(-1, keepdims=True)
