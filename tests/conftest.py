@@ -50,10 +50,11 @@ def small_mnist():
 
 
 class LocalServer:
-    """An HTTP server on 127.0.0.1 serving ``routes``: path -> (status, body[, delay_s[, claimed_length[, drip_s]]]).
+    """An HTTP server on 127.0.0.1 serving ``routes``:
+    path -> (status, body[, delay_s[, claimed_length[, drip_s[, header_drip_s]]]]).
 
     ``claimed_length`` None sends no Content-Length; ``drip_s`` sends the body one byte at a time, that many
-    seconds apart.
+    seconds apart; ``header_drip_s`` does the same with the status line and headers.
     """
 
     def __init__(self):
@@ -68,8 +69,20 @@ class LocalServer:
                 delay = rest[0] if rest else 0
                 claimed = rest[1] if len(rest) > 1 else len(body)
                 drip = rest[2] if len(rest) > 2 else 0
+                header_drip = rest[3] if len(rest) > 3 else 0
                 if delay:
                     time.sleep(delay)
+                if header_drip:
+                    head = f"HTTP/1.0 {status} OK\r\nX-Padding: {'x' * 200}\r\nContent-Length: {len(body)}\r\n\r\n"
+                    try:
+                        for byte in head.encode():
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(header_drip)
+                    except (BrokenPipeError, ConnectionResetError):
+                        return
+                    self.wfile.write(body)
+                    return
                 self.send_response(status)
                 if claimed is not None:
                     self.send_header("Content-Length", str(claimed))

@@ -11,6 +11,7 @@ Without Chromium, Playwright or Voila these tests skip, except under CI=true, wh
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -60,32 +61,38 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@contextlib.contextmanager
+def listening_server(command: list[str], port: int, log: Path, what: str):
+    """Start ``command`` (a server for ``port``) with its output in ``log``; yield once it listens, stop it after."""
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + APP_START_SECONDS
+            while not listening(port):
+                assert server.poll() is None, f"{what} exited: {log.read_text()}"
+                assert time.monotonic() < deadline, f"{what} did not listen within {APP_START_SECONDS} s"
+                time.sleep(0.2)
+            yield
+        finally:
+            server.terminate()  # Voila and JupyterLab shut their kernels down on SIGTERM
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
 @pytest.fixture
 def app(tmp_path):
     """`gmtutor app` on a free port, started as a user would; yields its URL, stops it afterwards."""
     require_browser()
     require((importlib.util.find_spec("voila") is not None, "Voila (pip install -e '.[present]')"))
     port = free_port()
-    log = (tmp_path / "app.log").open("w")
     command = [sys.executable, "-m", "gmtutor.cli", "app", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + APP_START_SECONDS
-        while not listening(port):
-            assert server.poll() is None, f"gmtutor app exited: {(tmp_path / 'app.log').read_text()}"
-            assert time.monotonic() < deadline, f"gmtutor app did not listen within {APP_START_SECONDS} s"
-            time.sleep(0.2)
+    with listening_server(command, port, tmp_path / "app.log", "gmtutor app"):
         printed = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", (tmp_path / "app.log").read_text())
         assert printed, f"gmtutor app printed no address with a token: {(tmp_path / 'app.log').read_text()}"
         yield printed.group(0)
-    finally:
-        server.terminate()  # Voila shuts its kernels down on SIGTERM
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def status_of(url: str, host: str | None = None) -> int:
@@ -298,23 +305,8 @@ def lab(tmp_path):
             "--allow-root",  # CI runs as root
         ),
     ]
-    log = (tmp_path / "lab.log").open("w")
-    server = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + APP_START_SECONDS
-        while not listening(port):
-            assert server.poll() is None, f"JupyterLab exited: {(tmp_path / 'lab.log').read_text()}"
-            assert time.monotonic() < deadline, f"JupyterLab did not listen within {APP_START_SECONDS} s"
-            time.sleep(0.2)
+    with listening_server(command, port, tmp_path / "lab.log", "JupyterLab"):
         yield f"http://127.0.0.1:{port}", token
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def test_in_jupyterlab_the_explorer_keeps_its_shape_and_its_picture_shows_only_without_a_kernel(lab, tmp_path):

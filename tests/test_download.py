@@ -206,3 +206,72 @@ def test_unknown_source_is_named(monkeypatch):
     monkeypatch.setenv("GMTUTOR_DATA", "fashion")
     with pytest.raises(ValueError, match="'fashion'"):
         load_mnist()
+
+
+def test_a_mirror_that_drips_its_headers_hits_the_deadline_too(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    name = f"{specs[1].name}.gz"
+    drip = serve(local_server, "headers", payloads, **{name: (200, payloads[name], 0, len(payloads[name]), 0, 0.05)})
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="longer than the 0.5 s"):
+        download_mnist(tmp_path, mirrors=(drip,), files=specs[1:2], timeout=5, deadline=0.5, progress=False)
+    assert time.monotonic() - started < 3  # the headers alone would have taken over 12 s
+    assert leftovers(tmp_path) == []
+
+
+def test_the_whole_download_has_a_bounded_wait(tmp_path, local_server, small_mnist):
+    _, specs, payloads = small_mnist
+    slow = serve(local_server, "slow", payloads, **{n: (200, b, 0, len(b), 0.05) for n, b in payloads.items()})
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="allowed for the whole download"):
+        download_mnist(tmp_path, mirrors=(slow, slow), files=specs[1:2], timeout=5, total=0.6, progress=False)
+    assert time.monotonic() - started < 3
+    assert data.DOWNLOAD_TOTAL_S <= 15 * 60  # the default wait is minutes, not an hour
+
+
+def second_member(first: bytes, size: int) -> bytes:
+    """``first`` (a gzip file) followed by a second gzip member of ``size`` zero bytes: a bomb behind a valid file."""
+    return first + gzip.compress(bytes(size), compresslevel=9)
+
+
+def test_a_second_gzip_member_is_refused_on_download(tmp_path, local_server):
+    from conftest import idx_bytes, md5
+
+    raw = idx_bytes(np.random.default_rng(0).integers(0, 10, 60_000).astype(np.uint8))  # train-labels' size
+    spec = data.IdxFile("train-labels-idx1-ubyte", "labels", 60_000, md5(raw))
+    bombed = second_member(gzip.compress(raw), 85_000_000)  # a valid first member, an 85 MB second one
+    assert len(bombed) < 2 * spec.size  # it passes the size cap, and the first member its checksum
+    mirror = serve(local_server, "two", {f"{spec.name}.gz": bombed})
+    with pytest.raises(DownloadError, match="after its first gzip member"):
+        download_mnist(tmp_path, mirrors=(mirror,), files=(spec,), progress=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_local_file_with_a_second_member_is_refused_without_inflating_it(tmp_path, small_mnist):
+    import tracemalloc
+
+    _, specs, payloads = small_mnist
+    name = f"{specs[1].name}.gz"
+    (tmp_path / name).write_bytes(second_member(payloads[name], 200_000_000))  # 200 MB behind the real file
+    tracemalloc.start()
+    with pytest.raises(data.MNISTFileError, match=f"{name}.*after its first gzip member"):
+        data.read_idx_file(tmp_path / name, "labels")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20_000_000
+
+
+def test_a_header_whose_dimensions_overflow_is_named(tmp_path):
+    huge = (2**32 - 1).to_bytes(4, "big")
+    (tmp_path / "huge-images").write_bytes(bytes([0, 0, 8, 3]) + huge * 3 + bytes(64))  # product > 2**64
+    with pytest.raises(data.MNISTFileError, match=r"huge-images.*declares dimensions \(4294967295"):
+        data.read_idx_file(tmp_path / "huge-images", "images")
+
+
+def test_a_data_folder_that_is_a_file_is_named_as_such(tmp_path, monkeypatch):
+    folder = tmp_path / "mnist"
+    folder.write_text("not a folder")
+    monkeypatch.setenv("GMTUTOR_DATA_DIR", str(folder))
+    for call in (lambda: load_mnist("mnist"), lambda: data.data_info(), lambda: download_mnist(folder)):
+        with pytest.raises(data.MNISTFileError, match=f"{folder} is a file, not a folder"):
+            call()

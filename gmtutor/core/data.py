@@ -6,17 +6,22 @@ floats in [0, 1] shaped (N, 1, 28, 28).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
 import importlib.util
 import io
+import math
 import os
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +43,10 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
-DOWNLOAD_DEADLINE_S = 600.0  # for one file, from the first byte asked for to the last one read
+# How long a download may wait: one file from one mirror, from the connection to the last byte, and all of
+# them together (every file, every mirror tried): at most ten minutes, however the mirrors behave.
+DOWNLOAD_DEADLINE_S = 180.0
+DOWNLOAD_TOTAL_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -200,32 +208,100 @@ def pixels(x: object) -> np.ndarray:
 # --------------------------------------------------------------------------- IDX files
 
 
-def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Parse IDX bytes (gzipped or not) of unsigned bytes into an array, checking the exact length."""
-    if raw[:2] == b"\x1f\x8b":
+GZIP_MAGIC = b"\x1f\x8b"
+LARGEST_IDX_BYTES = 1 << 28  # 256 MiB: five times full MNIST's largest file, far from any real MNIST IDX file
+_CHUNK = 1 << 20
+
+
+class _Overlong(Exception):
+    """More bytes than the reader was allowed to produce."""
+
+
+def inflated_chunks(raw: bytes, limit: int) -> Iterator[bytes]:
+    """The content of ``raw`` in chunks: gunzipped when it starts with gzip's magic number, else as it is.
+
+    One streaming reader for every IDX file, downloaded or local. It stops with ``_Overlong`` past
+    ``limit`` bytes (a gzip bomb never inflates in memory) and with ``MNISTFileError`` on a damaged file, a
+    gzip file cut short, or anything after the first gzip member (a second member would pass a check of the
+    first and inflate later without a bound)."""
+    if raw[:2] != GZIP_MAGIC:
+        if len(raw) > limit:
+            raise _Overlong
+        yield raw
+        return
+    inflater, pending, produced = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS), raw, 0
+    while True:
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
-            raise MNISTFileError(f"{name} is not a complete gzip file ({err}); it is probably truncated.") from err
-    if len(raw) < 4:
-        raise MNISTFileError(f"{name} is too short ({len(raw)} bytes) to be an IDX file.")
-    zero, dtype_code, ndim = raw[:2], raw[2], raw[3]
+            chunk = inflater.decompress(pending, min(_CHUNK, limit - produced + 1))
+        except zlib.error as err:
+            raise MNISTFileError(f"is not a valid gzip file ({err})") from None
+        pending = inflater.unconsumed_tail
+        produced += len(chunk)
+        if produced > limit:
+            raise _Overlong
+        if chunk:
+            yield chunk
+        if inflater.eof:
+            if inflater.unused_data:
+                raise MNISTFileError(
+                    f"holds {len(inflater.unused_data):,} bytes after its first gzip member (an MNIST file has one)"
+                )
+            return
+        if not chunk and not pending:
+            raise MNISTFileError("is not a complete gzip file (it ends early)")
+
+
+def idx_header(head: bytes, name: str) -> tuple[int, tuple[int, ...]]:
+    """The header length and dimensions of an IDX file of unsigned bytes, from its first bytes."""
+    if len(head) < 4:
+        raise MNISTFileError(f"{name} is too short ({len(head)} bytes) to be an IDX file.")
+    zero, dtype_code, ndim = head[:2], head[2], head[3]
     if zero != b"\x00\x00" or dtype_code != 0x08 or ndim == 0:
         raise MNISTFileError(
             f"{name} does not start with an IDX magic number for unsigned bytes "
-            f"(got {raw[:4].hex()}, expected 000008NN); it is not an MNIST IDX file."
+            f"(got {head[:4].hex()}, expected 000008NN); it is not an MNIST IDX file."
         )
     header = 4 + 4 * ndim
-    if len(raw) < header:
+    if len(head) < header:
         raise MNISTFileError(f"{name} ends inside its IDX header; it is truncated.")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(dims, dtype=np.int64))
-    if len(raw) != expected:
-        state = "truncated" if len(raw) < expected else "longer than its header says"
+    return header, tuple(int.from_bytes(head[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+
+
+def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Parse IDX bytes (gzipped or not) of unsigned bytes into an array, checking the exact length.
+
+    The header is read first and the rest is inflated only up to the size it declares (computed with
+    Python's integers, so dimensions whose product overflows 64 bits are named, not wrapped), and never
+    past ``LARGEST_IDX_BYTES``."""
+    chunks = inflated_chunks(raw, LARGEST_IDX_BYTES)
+    content = bytearray()
+    try:
+        for chunk in chunks:
+            content += chunk
+            if len(content) >= 4 and len(content) >= 4 + 4 * content[3]:
+                break
+        header, dims = idx_header(bytes(content), name)
+        expected = header + math.prod(dims)
+        if expected > LARGEST_IDX_BYTES:
+            raise MNISTFileError(
+                f"{name}'s header declares dimensions {dims}, {expected:,} bytes: more than the "
+                f"{LARGEST_IDX_BYTES:,} any MNIST IDX file needs; it is not an MNIST file."
+            )
+        for chunk in chunks:
+            content += chunk
+            if len(content) > expected:
+                break  # no need to inflate further
+        if len(content) > expected:
+            raise _Overlong
+    except _Overlong:
+        raise MNISTFileError(f"{name} is longer than its header says: it is not the file it claims to be.") from None
+    except MNISTFileError as err:  # the reader's words about the gzip stream, which do not name the file
+        raise MNISTFileError(str(err) if str(err).startswith(name) else f"{name} {err}.") from None
+    if len(content) != expected:
         raise MNISTFileError(
-            f"{name} has {len(raw):,} bytes but its header {dims} needs {expected:,}: the file is {state}."
+            f"{name} has {len(content):,} bytes but its header {dims} needs {expected:,}: the file is truncated."
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+    return np.frombuffer(bytes(content), dtype=np.uint8, offset=header).reshape(dims)
 
 
 def read_idx_file(path: str | os.PathLike, kind: str, count: int | None = None) -> np.ndarray:
@@ -262,6 +338,15 @@ def data_dir() -> Path:
     return cache_dir() / "mnist"
 
 
+def _check_folder(root: Path) -> Path:
+    """``root``, refused with the fix when it is a file where the MNIST folder should be."""
+    if root.exists() and not root.is_dir():
+        raise MNISTFileError(
+            f"{root} is a file, not a folder for the MNIST files: move it away, or point GMTUTOR_DATA_DIR elsewhere."
+        )
+    return root
+
+
 def find_file(root: Path, spec: IdxFile) -> Path | None:
     """The file for ``spec`` in ``root``, gzipped or not, or None."""
     for candidate in (root / f"{spec.name}.gz", root / spec.name):
@@ -290,30 +375,89 @@ class _Refused(Exception):
     """A response that is refused before it is kept: too long, too slow, or inflating past its size."""
 
 
+class _Deadline:
+    """Shuts every socket it tracks once ``seconds`` have passed, so a server that drips its headers or its
+    body a byte at a time (never tripping a per-read timeout) is cut off: the whole request has one deadline."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.expired, self._sockets = seconds, False, []
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired = True
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def track(self, sock: socket.socket) -> None:
+        self._sockets.append(sock)
+        if self.expired:
+            self._expire()
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        """A urllib opener whose connections, redirects included, this deadline watches."""
+        deadline = self
+
+        class Watched(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline.track(self.sock)
+
+        class WatchedTLS(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                deadline.track(self.sock)
+
+        class Handler(urllib.request.HTTPHandler):
+            def http_open(self, req):
+                return self.do_open(Watched, req)
+
+        class TLSHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(WatchedTLS, req, context=self._context)
+
+        return urllib.request.build_opener(Handler, TLSHandler)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
 def _fetch(url: str, spec: IdxFile, timeout: float, deadline: float, progress: bool) -> bytes:
     """The body at ``url``, read in chunks; refused past twice ``spec``'s size or past ``deadline`` seconds.
 
     A gzipped MNIST file is smaller than the file it holds, so a body over twice the decompressed size is
-    not MNIST; ``timeout`` bounds each wait for bytes, ``deadline`` the whole transfer (a server that
-    drips one byte a second never trips a per-read timeout).
+    not MNIST; ``timeout`` bounds each wait for bytes, ``deadline`` the whole request from the connection
+    to the last byte, headers included (a server that drips one byte a second never trips a per-read
+    timeout).
     """
     from gmtutor.core.progress import progress_bar
 
     cap = 2 * spec.size
-    started = time.monotonic()
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        claimed = int(response.headers.get("Content-Length") or 0) or None
-        if claimed and claimed > cap:
-            raise _Refused(f"announces {claimed:,} bytes, more than twice the {spec.size:,} of the file")
-        buffer = io.BytesIO()
-        with progress_bar(claimed, url.rsplit("/", 1)[-1], unit="B", enabled=progress, unit_scale=True) as bar:
-            while chunk := response.read1(1 << 16):
-                buffer.write(chunk)
-                bar.update(len(chunk))
-                if buffer.tell() > cap:
-                    raise _Refused(f"sent more than {cap:,} bytes, twice the {spec.size:,} of the file")
-                if time.monotonic() - started > deadline:
-                    raise _Refused(f"took longer than the {deadline:g} s allowed for one file")
+    late = _Refused(f"took longer than the {deadline:g} s allowed for one file")
+    with _Deadline(deadline) as watch:
+        try:
+            with watch.opener().open(url, timeout=timeout) as response:
+                claimed = int(response.headers.get("Content-Length") or 0) or None
+                if claimed and claimed > cap:
+                    raise _Refused(f"announces {claimed:,} bytes, more than twice the {spec.size:,} of the file")
+                buffer = io.BytesIO()
+                with progress_bar(claimed, url.rsplit("/", 1)[-1], unit="B", enabled=progress, unit_scale=True) as bar:
+                    while chunk := response.read1(1 << 16):
+                        buffer.write(chunk)
+                        bar.update(len(chunk))
+                        if buffer.tell() > cap:
+                            raise _Refused(f"sent more than {cap:,} bytes, twice the {spec.size:,} of the file")
+                if watch.expired:
+                    raise late  # the socket was shut while the body was read: what came is not all of it
+        except (OSError, http.client.HTTPException):
+            if watch.expired:
+                raise late from None
+            raise
     return buffer.getvalue()
 
 
@@ -326,33 +470,20 @@ def _describe(err: Exception) -> str:
 def _checksum_problem(payload: bytes, spec: IdxFile) -> str | None:
     """None when the payload's decompressed bytes have ``spec``'s size and checksums, else what is wrong.
 
-    Decompression is streamed and stops one byte past the expected size, so a small gzip bomb never
-    inflates in memory; the checksums are computed on the way.
+    The payload is inflated by ``inflated_chunks`` and stops one byte past the expected size, so a small
+    gzip bomb never inflates in memory; a second gzip member is refused; the checksums are computed on the way.
     """
     md5, sha256 = hashlib.md5(), hashlib.sha256()
     produced = 0
-    if payload[:2] == b"\x1f\x8b":
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        pending = payload
-        try:
-            while True:
-                chunk = inflater.decompress(pending, 1 << 20)
-                pending = inflater.unconsumed_tail
-                produced += len(chunk)
-                if produced > spec.size:
-                    return f"inflates past the {spec.size:,} bytes of the file"
-                md5.update(chunk)
-                sha256.update(chunk)
-                if not chunk and not pending:
-                    break
-        except zlib.error as err:
-            return f"not a valid gzip file ({err})"
-        if not inflater.eof:
-            return "not a complete gzip file (it ends early)"
-    else:
-        produced = len(payload)
-        md5.update(payload)
-        sha256.update(payload)
+    try:
+        for chunk in inflated_chunks(payload, spec.size):
+            produced += len(chunk)
+            md5.update(chunk)
+            sha256.update(chunk)
+    except _Overlong:
+        return f"inflates past the {spec.size:,} bytes of the file"
+    except MNISTFileError as err:
+        return str(err).removeprefix("is ")
     if produced != spec.size:
         return f"{produced:,} bytes once decompressed, expected {spec.size:,}"
     if md5.hexdigest() != spec.md5:
@@ -369,25 +500,33 @@ def download_mnist(
     files: tuple[IdxFile, ...] | None = None,
     timeout: float = 20.0,
     deadline: float = DOWNLOAD_DEADLINE_S,
+    total: float = DOWNLOAD_TOTAL_S,
     progress: bool = True,
 ) -> Path:
     """Fetch the MNIST files missing from ``root``, verifying each one before it is kept.
 
     Each file is tried on every mirror in turn; a file is written (atomically) only once its size,
     MD5 and (where known) SHA-256 match. A mirror's answer is refused when it is over twice the
-    file's size, inflates past it, or takes longer than ``deadline`` seconds; ``timeout`` bounds each
-    wait for bytes. Returns the folder. Raises ``DownloadError`` naming every failure.
+    file's size, inflates past it, holds more than one gzip member, or takes longer than ``deadline``
+    seconds (headers included); ``timeout`` bounds each wait for bytes, and ``total`` every attempt
+    together. Returns the folder. Raises ``DownloadError`` naming every failure.
     ``mirrors`` and ``files`` default to ``MIRRORS`` and ``MNIST_FILES``.
     """
     root = Path(root) if root is not None else data_dir()
+    _check_folder(root)
+    ends = time.monotonic() + total
     for spec in files or MNIST_FILES:
         if find_file(root, spec) is not None:
             continue
         failures = []
         for mirror in mirrors or MIRRORS:
             url = mirror.rstrip("/") + f"/{spec.name}.gz"
+            left = ends - time.monotonic()
+            if left <= 0:
+                failures.append(f"{url}: not tried, the {total:g} s allowed for the whole download had passed")
+                continue
             try:
-                payload = _fetch(url, spec, timeout, deadline, progress)
+                payload = _fetch(url, spec, timeout, min(deadline, left), progress)
             except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, _Refused) as err:
                 failures.append(f"{url}: {_describe(err)}")
                 continue
@@ -474,7 +613,7 @@ def load_mnist(source: str = "auto", root: str | os.PathLike | None = None) -> M
     source = _resolve_source(source)
     if source == "embedded":
         return _load_embedded()
-    folder = Path(root) if root is not None else data_dir()
+    folder = _check_folder(Path(root) if root is not None else data_dir())
     if source == "mnist":
         return _load_idx_mnist(download_mnist(folder))
     if all(find_file(folder, spec) for spec in MNIST_FILES):
@@ -502,7 +641,7 @@ def data_info(root: str | os.PathLike | None = None) -> dict[str, object]:
     reported as broken rather than present; ``problems`` maps a broken file's name to what is wrong.
     Nothing is downloaded.
     """
-    folder = Path(root) if root is not None else data_dir()
+    folder = _check_folder(Path(root) if root is not None else data_dir())
     present = {spec.name: find_file(folder, spec) for spec in MNIST_FILES}
     problems = {}
     for spec in MNIST_FILES:
