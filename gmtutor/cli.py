@@ -80,7 +80,7 @@ def _cache_list(_args: argparse.Namespace) -> int:
 def _cache_clear(_args: argparse.Namespace) -> int:
     from gmtutor import zoo
 
-    print(f"removed {zoo.clear()} file(s) from {zoo.checkpoint_dir()}")
+    print(f"removed {zoo.clear()} file(s) from {zoo.checkpoint_dir()} and {zoo.results_dir()}")
     return 0
 
 

@@ -1,5 +1,7 @@
 """The trained-model cache: load what was trained, retrain what changed or broke."""
 
+import contextlib
+
 import pytest
 import torch
 
@@ -145,7 +147,14 @@ def forged_cases():
     def not_a_dict(payload):
         return {"config": [1, 2]}
 
-    return [unknown_argument, missing_key, absurd_size, non_finite, wrong_class, not_a_dict]
+    def replaced_weights(payload):  # other numbers of the same shapes, under the genuine metadata and hash
+        return {
+            "state_dict": {
+                k: torch.randn_like(v) if v.is_floating_point() else v for k, v in payload["state_dict"].items()
+            }
+        }
+
+    return [unknown_argument, missing_key, absurd_size, non_finite, wrong_class, not_a_dict, replaced_weights]
 
 
 @pytest.mark.parametrize("change", forged_cases(), ids=lambda f: f.__name__)
@@ -334,3 +343,52 @@ def test_results_have_their_own_version_and_retrain_no_model(cache, data, monkey
     monkeypatch.setattr(gm.results, "RESULTS_VERSION", gm.zoo.RESULTS_VERSION + 1)
     gm.zoo.remember("row", measure, model=gm.zoo.identity(zoo.get("tiny", data, progress=False)))
     assert len(computed) == 2 and len(calls) == 1  # the table is computed again; the model is not retrained
+
+
+def test_a_result_never_outlives_its_weights_or_a_cleared_cache(cache, data):
+    model = zoo.get("tiny", data, progress=False)
+    forged = gm.zoo.remember("row", lambda: {"sample FD": 0.4}, model=gm.zoo.identity(model))
+    assert forged == {"sample FD": 0.4}
+    assert zoo.clear() == 2  # the checkpoint and the result
+    retrained = zoo.get("tiny", data, progress=False)
+    assert gm.zoo.remember("row", lambda: {"sample FD": 250.0}, model=gm.zoo.identity(retrained)) == {
+        "sample FD": 250.0
+    }
+    other = gm.VAE(latent_dim=2, hidden=[16])  # other weights: another identity, another result
+    assert gm.zoo.remember("row", lambda: {"sample FD": 300.0}, model=gm.zoo.identity(other)) == {"sample FD": 300.0}
+
+
+@pytest.mark.parametrize("content", ["[1, 2, 3]", "[" * 100_000 + "]" * 100_000, '{"key": {}, "value": 1}', "folder"])
+def test_an_odd_result_file_is_recomputed(tmp_path, monkeypatch, content):
+    monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
+    gm.zoo.remember("board", lambda: 1.0, samples=10)
+    (path,) = gm.zoo.results_dir().glob("board-*.json")
+    path.unlink()
+    if content == "folder":
+        path.mkdir()
+    else:
+        path.write_text(content)
+    with pytest.warns(gm.zoo.UnsavedResultWarning) if content == "folder" else contextlib.nullcontext():
+        assert gm.zoo.remember("board", lambda: 2.0, samples=10) == 2.0
+
+
+def test_a_read_only_cache_keeps_the_result_in_memory_and_says_how_to_keep_it(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    if os.geteuid() == 0:
+        monkeypatch.setattr("gmtutor.zoo.results.write_atomically", _refuse_to_write)
+    monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(tmp_path))
+    tmp_path.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    calls = []
+    try:
+        with pytest.warns(gm.zoo.UnsavedResultWarning, match="GMTUTOR_CACHE_DIR"):
+            first = gm.zoo.remember("board", lambda: calls.append(1) or 3.0, samples=7)
+        again = gm.zoo.remember("board", lambda: calls.append(1) or 3.0, samples=7)
+    finally:
+        tmp_path.chmod(stat.S_IRWXU)
+    assert first == again == 3.0 and len(calls) == 1  # computed once, kept for the session
+
+
+def _refuse_to_write(path, payload):
+    raise PermissionError(13, "Permission denied", str(path))

@@ -99,6 +99,7 @@ def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | N
         "class": class_key(type(model)),
         "config": config,
         "state_dict": state,
+        "weights_sha256": weights_digest(state),
         "metadata": metadata or {},
     }
     buffer = io.BytesIO()
@@ -168,7 +169,11 @@ def load(path: str | os.PathLike, device: torch.device | str | None = None) -> n
     broken = [key for key, value in state.items() if value.is_floating_point() and not torch.isfinite(value).all()]
     if broken:
         raise CheckpointError(f"{path}: weights {broken[0]!r} hold NaN or infinity. {_FIX}")
+    recorded = payload.get("weights_sha256")
+    if payload["format"] != "gmtutor-checkpoint-1" and recorded != weights_digest(state):
+        raise CheckpointError(f"{path}: the weights are not the ones it was saved with (their hash differs). {_FIX}")
     model = build(name, config)
     model.load_state_dict(state, strict=True)
     model.metadata = payload["metadata"]
+    model.weights_sha256 = recorded
     return model.to(device or "cpu").eval()

@@ -19,7 +19,7 @@ from gmtutor.zoo.cache import (
     lock_path,
 )
 from gmtutor.zoo.recipes import RECIPES, Recipe, recipe
-from gmtutor.zoo.results import RESULTS_VERSION, identity, remember, results_dir
+from gmtutor.zoo.results import RESULTS_VERSION, UnsavedResultWarning, clear_results, identity, remember, results_dir
 
 __all__ = [
     "MODELS_VERSION",
@@ -28,7 +28,9 @@ __all__ = [
     "Entry",
     "Recipe",
     "StaleCheckpointWarning",
+    "UnsavedResultWarning",
     "cached",
+    "clear_results",
     "checkpoint_dir",
     "clear",
     "fingerprint",

@@ -34,6 +34,7 @@ from gmtutor.core.runtime import cache_dir, quick
 from gmtutor.core.train import History, LogCallback
 from gmtutor.models.base import Trainable
 from gmtutor.zoo.recipes import Recipe, recipe
+from gmtutor.zoo.results import clear_results
 
 # Raise when a change to model or training code changes what a recipe produces: old checkpoints then retrain.
 MODELS_VERSION = 3
@@ -193,7 +194,8 @@ def cached() -> list[dict[str, Any]]:
 
 
 def clear() -> int:
-    """Delete the cache's gmtutor checkpoints and the temporary files of saves that died; return how many went.
+    """Delete the cache's gmtutor checkpoints, the temporary files of saves that died, and every remembered
+    result (``gmtutor.zoo.results``: a result of models that are gone means nothing); return how many went.
 
     A file counts as a checkpoint when its name follows the cache's pattern and it reads as a gmtutor
     checkpoint; anything else in the folder is left alone. A checkpoint whose lock is held (a process
@@ -210,7 +212,7 @@ def clear() -> int:
     for part in folder.glob(".*.pt.*.part"):
         target = folder / part.name[1:].split(".pt.")[0]
         removed += _remove_unless_locked(target.with_name(target.name + ".pt"), [part])
-    return removed
+    return removed + clear_results()
 
 
 def _remove_unless_locked(path: Path, files: list[Path]) -> int:

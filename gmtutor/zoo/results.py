@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ from gmtutor.core.files import write_atomically
 from gmtutor.core.runtime import cache_dir, quick
 
 RESULTS_VERSION = 1
+_IN_MEMORY: dict[str, Any] = {}  # results that a read-only cache could not keep, for the rest of the process
+
+
+class UnsavedResultWarning(UserWarning):
+    """A result was computed but could not be written to the cache (a read-only folder, say)."""
 
 
 def results_dir() -> Path:
@@ -43,20 +49,53 @@ def remember(label: str, compute: Callable[[], Any], **key: Any) -> Any:
     """``compute()``'s result, kept as JSON in ``results_dir()`` and given back while ``label`` and ``key`` match.
 
     Pass what decides the result as ``key`` (each model's ``identity``, the settings). The result must be
-    JSON: numbers, strings, lists and dicts. Nothing is unpickled; an unreadable file is recomputed and replaced.
+    JSON: numbers, strings, lists and dicts. Nothing is unpickled. A file that cannot be read, or does not hold
+    this key's result, is recomputed and replaced; when the cache cannot be written, the value is kept in
+    memory for the rest of the process, with a warning that names the fix.
     """
     described = json.dumps(
         {"version": RESULTS_VERSION, "label": label, "quick": quick(), **key}, sort_keys=True, default=_plain
     )
     digest = hashlib.sha256(described.encode()).hexdigest()[:12]
     path = results_dir() / f"{label}-{digest}.json"
-    if path.exists():
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))["value"]
-        except (ValueError, KeyError):
-            pass  # a broken or foreign file: compute again and replace it
-    value = compute()
-    payload = json.dumps({"key": json.loads(described), "value": value}, default=_plain, indent=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, payload.encode("utf-8"))
-    return json.loads(payload)["value"]
+    found = _read(path, json.loads(described))
+    if found is not None:
+        return found[0]
+    if str(path) in _IN_MEMORY:
+        return _IN_MEMORY[str(path)]
+    value = json.loads(json.dumps(compute(), default=_plain))  # what a later read would give back
+    payload = json.dumps({"key": json.loads(described), "value": value}, indent=1)
+    try:
+        write_atomically(path, payload.encode("utf-8"))
+    except OSError as err:
+        _IN_MEMORY[str(path)] = value
+        warnings.warn(
+            f"could not keep the {label!r} result in {path.parent} ({err.strerror or err}); it is kept in memory "
+            "for this session only. Point GMTUTOR_CACHE_DIR at a folder you can write to keep it.",
+            UnsavedResultWarning,
+            stacklevel=2,
+        )
+    return value
+
+
+def _read(path: Path, key: Any) -> tuple[Any] | None:
+    """``(value,)`` from the result file at ``path`` when it holds ``key``'s result; None otherwise (missing,
+    unreadable, not JSON, another shape, a folder in its place)."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key or "value" not in stored:
+        return None
+    return (stored["value"],)
+
+
+def clear_results() -> int:
+    """Delete every remembered result (``<cache>/results/*.json``); return how many went."""
+    removed = 0
+    for path in results_dir().glob("*.json"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    _IN_MEMORY.clear()
+    return removed
