@@ -48,9 +48,11 @@ def _data_info(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from gmtutor import zoo
     from gmtutor.core.data import load_mnist
+    from gmtutor.core.runtime import MOST_STEPS, bounded, device
 
-    if args.steps is not None and args.steps < 1:
-        raise ValueError(f"--steps must be a positive number of optimiser steps, got {args.steps}")
+    if args.steps is not None:
+        bounded("--steps", args.steps, MOST_STEPS)
+    device()  # a device that cannot train here is refused before any data loads or any lock is taken
     changes = {"steps": args.steps, "quick_steps": args.steps} if args.steps else {}  # honoured in either mode
     data = load_mnist(args.data)
     print(f"Training {args.model} on {data.describe()}")

@@ -90,7 +90,7 @@ def test_app_serves_only_the_explorer_on_localhost_without_code():
 
 def test_train_refuses_a_budget_of_no_steps(capsys):
     assert main(["train", "vae-2d", "--data", "embedded", "--steps", "0"]) == 1
-    assert "--steps must be a positive number of optimiser steps, got 0" in capsys.readouterr().err
+    assert "--steps must be a whole number from 1 to 10,000,000, got 0" in capsys.readouterr().err
 
 
 def test_train_honours_steps_in_quick_mode(tmp_path, monkeypatch, capsys):
@@ -123,6 +123,14 @@ def test_an_unavailable_device_is_one_line(tmp_path, monkeypatch, capsys):
     assert "GMTUTOR_DEVICE='cuda'" in one_line_error(capsys, ["train", "vae-2d", "--data", "embedded"])
     monkeypatch.setenv("GMTUTOR_DEVICE", "abacus")
     assert "not a device name" in one_line_error(capsys, ["train", "vae-2d", "--data", "embedded"])
+    monkeypatch.setenv("GMTUTOR_DEVICE", "meta")
+    assert "does not train on 'meta'" in one_line_error(capsys, ["train", "vae-2d", "--data", "embedded"])
+    assert not list(tmp_path.rglob("*.lock"))  # refused before any lock was taken
+
+
+def test_an_absurd_budget_is_one_line(capsys):
+    err = one_line_error(capsys, ["train", "vae-2d", "--steps", str(10**15), "--data", "embedded"])
+    assert "--steps must be a whole number from 1 to 10,000,000" in err
 
 
 def test_a_quick_setting_other_than_0_or_1_is_refused(monkeypatch, capsys):

@@ -39,8 +39,23 @@ def test_device_override(monkeypatch):
     monkeypatch.setenv("GMTUTOR_DEVICE", "cpu")
     assert gm.device() == torch.device("cpu")
     monkeypatch.setenv("GMTUTOR_DEVICE", "warp-drive")
-    with pytest.raises(ValueError, match="warp-drive"):
+    with pytest.raises(gm.core.errors.DeviceUnavailable, match="warp-drive"):
         gm.device()
+    for name in ("meta", "xpu"):  # devices torch knows, on which the course cannot train
+        monkeypatch.setenv("GMTUTOR_DEVICE", name)
+        with pytest.raises(gm.core.errors.DeviceUnavailable, match=f"does not train on '{name}'"):
+            gm.device()
+
+
+def test_absurd_counts_are_refused_with_their_bounds():
+    with pytest.raises(ValueError, match="steps must be a whole number from 1 to 10,000,000, got 1000000000000000"):
+        gm.fit(gm.VAE(latent_dim=2, hidden=[8]), torch.rand(8, 784), steps=10**15, progress=False)
+    with pytest.raises(ValueError, match="n must be a whole number"):
+        gm.VAE(latent_dim=2, hidden=[8]).sample(10**9)
+    with pytest.raises(ValueError, match="recipe 'x': steps must be"):
+        gm.recipes.Recipe("x", gm.VAE, {}, steps=10**12)
+    with pytest.raises(gm.core.errors.DeviceUnavailable, match="meta"):
+        gm.fit(gm.VAE(latent_dim=2, hidden=[8]), torch.rand(8, 784), steps=1, device="meta", progress=False)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

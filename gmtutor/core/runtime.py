@@ -12,6 +12,33 @@ import torch
 from gmtutor.core.errors import DeviceUnavailable
 
 _DEVICE_ENV = "GMTUTOR_DEVICE"
+TRAINING_DEVICES = ("cpu", "cuda", "mps")  # the devices the course trains on; others (meta, xpu, ...) are refused
+MOST_STEPS = 10_000_000  # optimiser steps in one run: about a month of the course's models on a laptop CPU
+MOST_SAMPLES = 10_000_000  # items drawn, moved or scored in one call
+
+
+def bounded(name: str, value: int, most: int) -> int:
+    """``value`` when it is a whole number from 1 to ``most``; else a ``ValueError`` that names it and the bounds."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValueError(f"{name} must be a whole number from 1 to {most:,}, got {value!r}")
+    return value
+
+
+def training_device(wanted: str | torch.device) -> torch.device:
+    """``wanted`` as a device the course can train on here, or a one-line ``DeviceUnavailable`` with the fix."""
+    try:
+        chosen = torch.device(wanted)
+    except (RuntimeError, TypeError):
+        raise DeviceUnavailable(f"{wanted!r} is not a device name; use cpu, cuda, cuda:N or mps.") from None
+    if chosen.type not in TRAINING_DEVICES:
+        raise DeviceUnavailable(f"the course does not train on {chosen.type!r} devices; use cpu, cuda, cuda:N or mps.")
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise DeviceUnavailable(f"{wanted!r} asks for CUDA, but this PyTorch sees no CUDA GPU; use cpu.")
+    if chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise DeviceUnavailable(f"{wanted!r} asks for Apple MPS, which is not available here; use cpu.")
+    return chosen
+
+
 _QUICK_ENV = "GMTUTOR_QUICK"
 _CACHE_ENV = "GMTUTOR_CACHE_DIR"
 
@@ -24,20 +51,9 @@ def device() -> torch.device:
     wanted = os.environ.get(_DEVICE_ENV, "").strip()
     if wanted:
         try:
-            chosen = torch.device(wanted)
-        except RuntimeError:
-            raise ValueError(f"{_DEVICE_ENV}={wanted!r} is not a device name; use cpu, cuda, cuda:N or mps.") from None
-        if chosen.type == "cuda" and not torch.cuda.is_available():
-            raise DeviceUnavailable(
-                f"{_DEVICE_ENV}={wanted!r} asks for CUDA, but this PyTorch sees no CUDA GPU; "
-                f"unset {_DEVICE_ENV} or set it to cpu."
-            )
-        if chosen.type == "mps" and not torch.backends.mps.is_available():
-            raise DeviceUnavailable(
-                f"{_DEVICE_ENV}={wanted!r} asks for Apple MPS, which is not available here; "
-                f"unset {_DEVICE_ENV} or set it to cpu."
-            )
-        return chosen
+            return training_device(wanted)
+        except DeviceUnavailable as err:
+            raise DeviceUnavailable(f"{_DEVICE_ENV}={wanted!r}: {err} (or unset {_DEVICE_ENV})") from None
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():

@@ -23,8 +23,8 @@ from torch import nn
 
 from gmtutor.core.data import MNIST, as_images
 from gmtutor.core.progress import progress_bar
+from gmtutor.core.runtime import MOST_STEPS, bounded, module_device, seed_everything, training_device
 from gmtutor.core.runtime import device as default_device
-from gmtutor.core.runtime import module_device, seed_everything
 
 LogCallback = Callable[[int, nn.Module], None]
 
@@ -255,11 +255,13 @@ def _setup(model: nn.Module, data: TrainingData, **settings) -> _Run:
     for name in ("steps", "epochs", "batch_size", "log_every"):
         if settings[name] is not None and settings[name] < 1:
             raise ValueError(f"{name} must be a positive number, got {name}={settings[name]}")
+        if settings[name] is not None:
+            bounded(name, settings[name], MOST_STEPS)
     if settings["lr_schedule"] not in LR_SCHEDULES:
         raise ValueError(f"unknown lr_schedule {settings['lr_schedule']!r}; choose one of {', '.join(LR_SCHEDULES)}")
     if not callable(getattr(model, "train_step", None)):
         raise TypeError(f"fit trains a gm.Trainable; {type(model).__name__} is not one (subclass gm.Trainable)")
-    dev = torch.device(settings["device"]) if settings["device"] is not None else default_device()
+    dev = training_device(settings["device"]) if settings["device"] is not None else default_device()
     optimizer_step = OptimizerStep(dev, settings["precision"], settings["max_grad_norm"])
     if settings["seed"] is not None:
         seed_everything(settings["seed"])
@@ -270,7 +272,7 @@ def _setup(model: nn.Module, data: TrainingData, **settings) -> _Run:
     labels = _training_labels(model, data, dev)
     watch = isinstance(data, MNIST) and model.watch_test_loss and model.takes_labels != "yes"
     steps_per_pass = batches_per_pass(len(items), batch_size)
-    total = steps if steps is not None else (epochs or 10) * steps_per_pass
+    total = bounded("the number of steps", steps if steps is not None else (epochs or 10) * steps_per_pass, MOST_STEPS)
     optimizers = list(model.configure_optimizers(settings["lr"]))
     schedulers = [_cosine(o, total) for o in optimizers] if settings["lr_schedule"] == "cosine" else []
     return _Run(

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from gmtutor.core.checkpoint import register_model
-from gmtutor.core.runtime import module_device
+from gmtutor.core.runtime import MOST_SAMPLES, bounded, module_device
 from gmtutor.core.train import Batch, OptimizerStep
 
 
@@ -136,6 +136,7 @@ class LatentModel(Trainable):
         """n codes from N(0, temperature^2 I), on the model's device (drawn on ``generator``'s device if given)."""
         if temperature < 0:
             raise ValueError(f"temperature scales the prior's spread and cannot be negative, got {temperature}")
+        bounded("n", n, MOST_SAMPLES)
         device = module_device(self)
         where = generator.device if generator is not None else device
         return (torch.randn(n, self.latent_dim, generator=generator, device=where) * temperature).to(device)

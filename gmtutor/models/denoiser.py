@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gmtutor.core.runtime import module_device
+from gmtutor.core.runtime import MOST_SAMPLES, bounded, module_device
 from gmtutor.models.base import Trainable
 from gmtutor.models.diffusion import NoiseSchedule, ddim_invert, ddim_sample, euler_sample, flow_matching_pair
 
@@ -106,6 +106,7 @@ class Denoiser(Trainable):
         """Starting noise of ``shape``, N(0, temperature^2 I), on the model's device (drawn on ``generator``'s)."""
         if temperature < 0:
             raise ValueError(f"temperature scales the starting noise and cannot be negative, got {temperature}")
+        bounded("n", shape[0], MOST_SAMPLES)
         device = module_device(self)
         where = generator.device if generator is not None else device
         return (torch.randn(*shape, generator=generator, device=where) * temperature).to(device)

@@ -18,6 +18,7 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from gmtutor.core.runtime import MOST_SAMPLES, bounded
 from gmtutor.models.base import Capabilities
 from gmtutor.models.likelihood import naive_bayes_nll
 
@@ -126,6 +127,7 @@ class GaussianNB(Capabilities, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "means_")
         if temperature < 0:
             raise ValueError(f"temperature scales the spread and cannot be negative, got {temperature}")
+        bounded("n", n, MOST_SAMPLES)
         if isinstance(generator, torch.Generator):
             generator = int(torch.randint(0, 2**62, (), generator=generator))
         rng = np.random.default_rng(generator)

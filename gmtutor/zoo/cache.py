@@ -139,6 +139,7 @@ def get(
     """
     from gmtutor.core.runtime import device
 
+    target = device()  # a device that cannot train here is refused before any data loads or lock is taken
     chosen = dataclasses.replace(recipe(name), **changes) if changes else recipe(name)
     entry = Entry.of(chosen, data if data is not None else load_mnist(), quick())
     entry.path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +151,7 @@ def get(
             # watch one recipe with different callbacks then both load it, instead of retraining in turn
             model = entry.train(progress, on_log, states)
     model.history = History([dict(record) for record in model.metadata["history"]])
-    return model.to(device()).eval()
+    return model.to(target).eval()
 
 
 def lock_path(path: Path) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from gmtutor.core.data import MNIST
+from gmtutor.core.runtime import MOST_SAMPLES, MOST_STEPS, bounded
 from gmtutor.core.runtime import quick as quick_mode
 from gmtutor.core.train import History, LogCallback, batches_per_pass, fit
 from gmtutor.models import GAN, VAE, WGANGP, BiGAN, ConvVAE, CycleGAN, DiffusionModel, DigitCNN, InfoGAN, RealNVP
@@ -53,8 +54,10 @@ class Recipe:
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "quick_steps", "quick_train_images"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"recipe {self.name!r}: {name} must be positive, got {getattr(self, name)}")
+            try:
+                bounded(name, getattr(self, name), MOST_STEPS if "steps" in name else MOST_SAMPLES)
+            except ValueError as err:
+                raise ValueError(f"recipe {self.name!r}: {err}") from None
 
     def build(self) -> Trainable:
         """A freshly initialised model, its weights drawn from the recipe's seed (the caller's random numbers
