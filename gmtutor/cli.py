@@ -9,11 +9,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from gmtutor.present import DEFAULT_PORT
+from gmtutor.present import DEFAULT_PORT, MAX_KERNELS
 
 # Modules that only the extras bring, and the extra that brings each.
 EXTRA_FOR_MODULE = {
     **dict.fromkeys(["nbformat", "nbclient", "nbconvert", "ipykernel", "voila", "playwright"], "present"),
+    **dict.fromkeys(["jupyter_server", "tornado"], "present"),
     **dict.fromkeys(["pytest", "nbval"], "test"),
     **dict.fromkeys(["sphinx", "myst_nb", "furo"], "site"),
 }
@@ -162,7 +163,7 @@ def _site(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     from gmtutor.present.app import serve
 
-    serve(port=args.port, data=args.data)
+    serve(port=args.port, data=args.data, max_kernels=args.max_kernels)
     return 0
 
 
@@ -218,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     app = commands.add_parser("app", help="serve the live alpha-slider explorer with Voila on 127.0.0.1")
     app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default: {DEFAULT_PORT})")
     app.add_argument("--data", choices=["auto", "mnist", "embedded"], default=None, help="which MNIST (default: auto)")
+    app.add_argument(
+        "--max-kernels", type=int, default=MAX_KERNELS, help=f"kernels (open pages) at once (default: {MAX_KERNELS})"
+    )
     app.set_defaults(run=_app)
     return parser
 

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import gmtutor.core.data as data
 from gmtutor.cli import main
 
@@ -86,6 +88,22 @@ def test_app_serves_only_the_explorer_on_localhost_without_code():
     ):
         assert expected in arguments
     assert "--Voila.port_retries=0" in arguments  # never silently moves to another port
+    assert "--MappingKernelManager.cull_idle_timeout=600" in arguments  # idle kernels are shut down
+    assert "--CappedKernelManager.max_kernels=4" in arguments
+
+
+def test_the_apps_kernel_manager_refuses_a_kernel_past_its_cap():
+    from tornado import web
+
+    from gmtutor.present.app import CappedKernelManager
+
+    manager = CappedKernelManager(max_kernels=2)
+    manager.list_kernel_ids = lambda: ["a"]
+    manager.check_room()  # one running, room for a second
+    manager.list_kernel_ids = lambda: ["a", "b"]
+    with pytest.raises(web.HTTPError) as refused:
+        manager.check_room()
+    assert refused.value.status_code == 503 and "2 kernels" in refused.value.log_message
 
 
 def test_train_refuses_a_budget_of_no_steps(capsys):

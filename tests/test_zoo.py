@@ -392,3 +392,11 @@ def test_a_read_only_cache_keeps_the_result_in_memory_and_says_how_to_keep_it(tm
 
 def _refuse_to_write(path, payload):
     raise PermissionError(13, "Permission denied", str(path))
+
+
+def test_the_linear_judge_has_an_identity_of_its_weights():
+    data = gm.load_mnist("embedded").per_class(50, 10)
+    judge = gm.evaluate.digit_classifier(data)
+    other = gm.evaluate.digit_classifier(data.per_class(20, 10))
+    assert gm.zoo.identity(judge)["config"]["C"] == gm.evaluate.DIGIT_CLASSIFIER_C
+    assert gm.zoo.identity(judge) != gm.zoo.identity(other) and gm.zoo.identity(judge) == gm.zoo.identity(judge)

@@ -4,3 +4,4 @@ These modules need the ``present`` extra (nbformat, nbclient, nbconvert, Voila):
 """
 
 DEFAULT_PORT = 8866  # where `gmtutor app` serves the explorer unless told otherwise
+MAX_KERNELS = 4  # the most kernels (one per open page) `gmtutor app` runs at once

@@ -16,12 +16,19 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Integer
 
 from gmtutor.core.errors import GmtutorError
-from gmtutor.present import DEFAULT_PORT
+from gmtutor.present import DEFAULT_PORT, MAX_KERNELS
 
 HOST = "127.0.0.1"
 LOCAL_HOSTS_ONLY = {"allow_remote_access": False}  # jupyter_server then answers 403 to any non-local Host header
+# Each page load starts a kernel with the course's models in it (hundreds of MB). Kernels idle this long are
+# shut down, and at most MAX_KERNELS run at once: a reload loop cannot fill the machine's memory.
+IDLE_KERNEL_SECONDS = 600
+CULL_EVERY_SECONDS = 60
 
 INTRODUCTION = """# Can a model imagine?
 
@@ -41,6 +48,24 @@ gm.widgets.course_explorer(data)"""
 
 class PortUnavailable(GmtutorError, ValueError):
     """The port asked for cannot be served on (in use, or not a port)."""
+
+
+class CappedKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager with a cap: past ``max_kernels`` running kernels, a new page is told to
+    come back later (HTTP 503) instead of starting another."""
+
+    max_kernels = Integer(MAX_KERNELS, config=True, help="the most kernels that may run at once")
+
+    def check_room(self) -> None:
+        running = len(self.list_kernel_ids())
+        if running >= self.max_kernels:
+            raise web.HTTPError(
+                503, f"the explorer already runs {running} kernels, its most; close a tab or wait for one to idle out"
+            )
+
+    async def start_kernel(self, *args, **kwargs):
+        self.check_room()
+        return await super().start_kernel(*args, **kwargs)
 
 
 def explorer_notebook() -> nbformat.NotebookNode:
@@ -79,9 +104,10 @@ def check_port(port: int, host: str = HOST) -> None:
             ) from None
 
 
-def voila_arguments(notebook: Path, port: int, token: str) -> list[str]:
+def voila_arguments(notebook: Path, port: int, token: str, max_kernels: int = MAX_KERNELS) -> list[str]:
     """Voila's command line: this notebook only, on 127.0.0.1, behind ``token``, no browser opened,
-    sources hidden, no other port tried, and tracebacks shown on the page if a cell fails.
+    sources hidden, no other port tried, tracebacks shown on the page if a cell fails, idle kernels culled
+    and at most ``max_kernels`` running (``CappedKernelManager``).
 
     The token keeps other local users and web pages out: the explorer runs a kernel that executes
     code. Requests whose Host header is not a local name are refused by jupyter_server's own check
@@ -97,12 +123,18 @@ def voila_arguments(notebook: Path, port: int, token: str) -> list[str]:
         "--strip_sources=True",
         "--show_tracebacks=True",
         "--theme=light",
+        f"--VoilaConfiguration.multi_kernel_manager_class={CappedKernelManager.__module__}.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={max_kernels}",
+        f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
+        f"--MappingKernelManager.cull_interval={CULL_EVERY_SECONDS}",
+        "--MappingKernelManager.cull_connected=True",  # a tab left open and untouched counts as idle too
     ]
 
 
-def serve(port: int = DEFAULT_PORT, data: str | None = None) -> None:
+def serve(port: int = DEFAULT_PORT, data: str | None = None, max_kernels: int = MAX_KERNELS) -> None:
     """Serve the explorer at http://127.0.0.1:PORT/ until interrupted (Ctrl-C). ``data`` (``auto``,
-    ``mnist`` or ``embedded``) sets ``GMTUTOR_DATA`` for the app's kernel."""
+    ``mnist`` or ``embedded``) sets ``GMTUTOR_DATA`` for the app's kernel; ``max_kernels`` caps the kernels
+    (one per open page) that run at once."""
     require_voila()
     check_port(port)
     if data is not None:
@@ -116,7 +148,8 @@ def serve(port: int = DEFAULT_PORT, data: str | None = None) -> None:
         print(f"The explorer will be at {app_url(port, token)} (Ctrl-C stops it).", flush=True)
         print("Models come from the cache; any that are not cached are trained when the page first opens.")
         # Voila turns jupyter_server's Host check off; turn it back on: only local names may reach the app.
-        Voila.launch_instance(argv=voila_arguments(notebook, port, token), tornado_settings=LOCAL_HOSTS_ONLY)
+        arguments = voila_arguments(notebook, port, token, max_kernels)
+        Voila.launch_instance(argv=arguments, tornado_settings=LOCAL_HOSTS_ONLY)
 
 
 def app_url(port: int, token: str) -> str:

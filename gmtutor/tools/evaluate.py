@@ -29,6 +29,23 @@ class DigitClassifier:
         self.model = model
         self.source = source
 
+    @property
+    def config(self) -> dict[str, object]:
+        """What it was fitted as: on which digits, with which regularisation (for ``gm.zoo.identity``)."""
+        return {"source": self.source, "C": self._estimators()[-1].get_params().get("C")}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Every array fitting set (coefficients, intercepts, any scaler's statistics), as tensors."""
+        arrays = {}
+        for number, estimator in enumerate(self._estimators()):
+            for name, value in vars(estimator).items():
+                if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+                    arrays[f"{number}.{name}"] = torch.from_numpy(np.ascontiguousarray(value))
+        return arrays
+
+    def _estimators(self) -> list:
+        return [step for _, step in self.model.steps] if isinstance(self.model, Pipeline) else [self.model]
+
     def predict_proba(self, images: torch.Tensor) -> torch.Tensor:
         """Probabilities of digits 0-9 for images (float in [0, 1] or uint8), as a float32 tensor (N, 10)."""
         with one_blas_thread():
