@@ -1,15 +1,17 @@
-"""gmtutor: the helpers behind the course "how generative models learn to create something new".
+"""gmtutor: the helpers behind the course "how generative models learn to create something new". ::
 
-import gmtutor as gm
-data = gm.load_mnist()          # full MNIST, or the embedded subset offline
-images = gm.as_images(data.x_train[:64])
+    import gmtutor as gm
+    data = gm.load_mnist()          # full MNIST, or the embedded subset offline
+    images = gm.as_images(data.x_train[:64])
 
 Layers, one folder each; a layer imports only from the layers below it in this list:
-    gmtutor.present   running, slicing and serving the notebooks (the ``present`` extra); and the ``gmtutor`` command
-    gmtutor.tools     the course's tools: latent arithmetic, judges, realism, figures, widgets
-    gmtutor.zoo       the course layer: recipes, the cache of trained models, remembered results
-    gmtutor.models    the models (VAE, GANs, flows, diffusion, Naive Bayes, the HMM and CRF taggers)
-    gmtutor.core      data, devices and seeds, the training loop, checkpoints
+
+- ``gmtutor.present``: running, slicing and serving the notebooks (the ``present`` extra), and the command
+- ``gmtutor.tools``: the course's tools: latent arithmetic, judges, realism, figures, widgets
+- ``gmtutor.zoo``: the course layer: recipes, the cache of trained models, remembered results
+- ``gmtutor.models``: the models (VAE, GANs, flows, diffusion, Naive Bayes, the HMM and CRF taggers)
+- ``gmtutor.core``: data, devices and seeds, the training loop, checkpoints
+
 Each module is also reachable as ``gm.<name>`` (``gm.plot``, ``gm.zoo``, ...), loaded when first used.
 Importing gmtutor changes nothing in the process: no random seed, plotting style or allocator setting.
 """

@@ -248,6 +248,7 @@ def test_the_course_website_builds_and_reads_offline(tmp_path):
     from playwright.sync_api import sync_playwright
 
     from gmtutor.present.site import DOC_PAGES, build_site
+    from gmtutor.present.slides import build_decks
 
     index = build_site(tmp_path / "site")
     chapters, documents = (
@@ -276,6 +277,13 @@ def test_the_course_website_builds_and_reads_offline(tmp_path):
                     assert figures >= 10, f"the diffusion chapter shows {figures} figures"
             page.goto(index.as_uri())
             page.screenshot(path=str(tmp_path / "site-front-page.png"))
+            first = ROOT / "notebooks" / "00_start_here.ipynb"
+            build_decks(index.parent / "slides", notebooks=[first])  # as `gmtutor slides --out <site>/slides` does
+            page.goto((index.parent / "notebooks" / f"{first.stem}.html").as_uri())
+            page.click("a.slides-link")  # the chapter's link lands on its deck
+            page.wait_for_load_state("load")
+            assert page.url.endswith(f"/slides/{first.stem}.slides.html"), page.url
+            assert page.locator(".reveal .slides section").count() > 0
         finally:
             browser.close()
     outside = [url for url in requested if not url.startswith(("file:", "data:", "blob:", "about:"))]

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -54,10 +55,17 @@ def test_the_wheel_carries_the_notebooks_and_its_command_copies_them(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         shipped = sorted(Path(name).name for name in archive.namelist() if name.startswith("gmtutor/course_notebooks/"))
     assert shipped == [path.name for path in shipped_notebooks()]
-    # A fresh environment that borrows this one's libraries (torch, nbclient) but not its gmtutor.
+    # A fresh environment that borrows this one's libraries (torch, nbclient) but not its gmtutor. A path file
+    # names this interpreter's own site-packages: --system-site-packages would lend the base Python's instead
+    # whenever the tests run inside a virtual environment.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     python = venv / "bin" / "python"
+    own_site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True
+    ).stdout.strip()
+    lent = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (Path(own_site) / "borrowed.pth").write_text("\n".join(lent) + "\n")
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", wheel], check=True)
     learner = tmp_path / "learner"
     learner.mkdir()

@@ -2,7 +2,7 @@
 
 Change of variables: if ``z = f(x)`` is invertible and ``z ~ p_Z``, then
 
-    log p_X(x) = log p_Z(f(x)) + log |det df/dx|.
+    ``log p_X(x) = log p_Z(f(x)) + log |det df/dx|``.
 
 An affine coupling layer leaves the inputs picked by a mask ``m`` alone and rescales and
 shifts the others with numbers computed from the kept ones:
@@ -80,7 +80,7 @@ class AffineCoupling(nn.Module):
         return self.scale * torch.tanh(raw) * free, shift * free
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """x -> (y, log |det dy/dx| per row)."""
+        """x -> (y, ``log |det dy/dx|`` per row)."""
         s, t = self._scale_shift(x * self.mask)
         return x * torch.exp(s) + t, s.flatten(1).sum(1)
 
@@ -193,7 +193,7 @@ class RealNVP(LatentModel):
 
     # --- the flow -------------------------------------------------------------------------------------
     def _flow(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logit-space images (N, 1, 28, 28) -> codes (N, 784) and the flow's log |det|."""
+        """Logit-space images (N, 1, 28, 28) -> codes (N, 784) and the flow's ``log |det|``."""
         h = u
         logdet = torch.zeros(len(u), device=u.device, dtype=u.dtype)
         for layer in self.full:
@@ -276,7 +276,7 @@ class PointFlow(LatentModel):
         )
 
     def forward_with_logdet(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Points x -> codes z and log |det dz/dx| per point."""
+        """Points x -> codes z and ``log |det dz/dx|`` per point."""
         logdet = torch.zeros(len(x), device=x.device, dtype=x.dtype)
         for layer in self.layers:
             x, step_logdet = layer(x)

@@ -104,7 +104,11 @@ def _with_slide_link(notebook: Path, target: Path) -> None:
                 text = "".join(html) if isinstance(html, list) else html
                 output["data"]["text/html"] = REMOTE_STYLESHEET.sub("", text)
     deck = f"{notebook.stem}.slides.html"
-    link = f"*Slides of this chapter: [{deck}](../slides/{deck}) (offline; `gmtutor slides --out <site>/slides`).*"
+    # an HTML link, which Sphinx leaves as it is (a Markdown link to a file outside the site becomes "#")
+    link = (
+        f'<p><em>Slides of this chapter: <a class="slides-link" href="../slides/{deck}">{deck}</a> '
+        "(offline; <code>gmtutor slides --out &lt;site&gt;/slides</code> builds them).</em></p>"
+    )
     book.cells.insert(1, nbformat.v4.new_markdown_cell(link))
     nbformat.write(book, target)
 
@@ -140,9 +144,14 @@ def build_site(out: str | Path = "site", notebooks: Path | None = None) -> Path:
         (source / "index.md").write_text(_front_page(readme, [b.stem for b in books]), encoding="utf-8")
         (source / "api.md").write_text(_api_page(), encoding="utf-8")
         (source / "conf.py").write_text(CONF.format(mathjax=MATHJAX_URL), encoding="utf-8")
-        status = build_main(["-b", "html", "-q", "-d", str(source / "_build" / "doctrees"), str(source), str(out)])
-    if status != 0:
-        raise RuntimeError(f"Sphinx failed to build the site (exit status {status}); its messages are above")
+        # built inside the scratch folder (MyST-NB writes its jupyter_execute/ beside the output), warnings as
+        # errors: a docstring that does not render, or a broken reference, fails the build
+        built = source / "_build" / "html"
+        arguments = ["-b", "html", "-q", "-W", "--keep-going", "-d", str(source / "_build" / "doctrees")]
+        status = build_main([*arguments, str(source), str(built)])
+        if status != 0:
+            raise RuntimeError(f"Sphinx failed to build the site (exit status {status}); its messages are above")
+        shutil.copytree(built, out, dirs_exist_ok=True)
     return out / "index.html"
 
 

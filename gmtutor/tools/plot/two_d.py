@@ -161,7 +161,7 @@ def unseen_class_2d(
 @styled
 def flow_on_points(points: torch.Tensor, flow: torch.nn.Module, n_samples: int = 1000, seed: int = 0) -> plt.Figure:
     """What a 2-d flow learned, in four panels: the data, the data mapped to codes z = f(x), the learned
-    density p(x) = N(f(x)) |det df/dx| on a grid, and new points decoded from Gaussian codes."""
+    density ``p(x) = N(f(x)) |det df/dx|`` on a grid, and new points decoded from Gaussian codes."""
     flow.eval()
     x = points.detach().float().cpu()
     with torch.no_grad():
