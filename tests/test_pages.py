@@ -14,7 +14,7 @@ pytest.importorskip("jinja2")
 from gmtutor.present import pages  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?%?")
+NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[-+]?\d+)?%?")  # 1,234.5 but not "0," of "2.13.0,"
 
 
 def json_leaves(value, numbers: list[float], words: list[str]) -> None:

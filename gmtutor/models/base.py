@@ -1,18 +1,18 @@
 """The two base classes of the course's models: ``Trainable`` (every model ``gm.fit`` trains) and ``LatentModel``.
 
-``Trainable`` is the one contract between a model, ``gm.fit``, the checkpoints and the scoreboard:
+``Trainable`` is the one contract between a model, ``gm.fit``, the checkpoints and the scoreboard::
 
     model.config                  the constructor's arguments, recorded when the model is built
     model.loss(x) / loss(x, y)    the training losses on a batch: {"loss": objective, part: value, ...}
     model.train_step(batch, optimizers, step)
-                                  one training step; the base's calls ``loss`` and lets ``step`` (an
-                                  ``OptimizerStep``) do backward, clipping and the update. A model with
-                                  several optimisers (the GANs) writes its own and calls ``step`` for each
+                                  one training step; the base's calls loss and lets step (an
+                                  OptimizerStep) do backward, clipping and the update. A model with
+                                  several optimisers (the GANs) writes its own and calls step for each
     model.configure_optimizers(lr)
                                   the base's: one Adam over every parameter
     takes_labels                  "no", "optional" or "yes": whether ``fit`` hands it each batch's labels
     model.sample(n, *, generator=None, temperature=1.0, **options)
-    model.nll(images)             negative log-likelihood of 8-bit digits, nats each (``likelihood`` says
+    model.nll(images)             negative log-likelihood of 8-bit digits, nats each (likelihood says
                                   whether it is "exact" or a "bound")
     model.implements("nll")       whether the model defines a method itself, rather than the base's refusal
 
