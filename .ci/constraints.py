@@ -4,8 +4,8 @@ Run it where CI's install succeeded and the tests passed, then commit the file:
 
     python .ci/constraints.py > constraints.txt
 
-It follows the requirements of gmtutor with its extras lab, test, present and site through the installed
-packages' metadata, so the file names exactly what an install of ``.[lab,test,present,site]`` pulls in.
+It follows the requirements of gmtutor with its extras lab, test, present, site and reference through the installed
+packages' metadata, so the file names exactly what an install of ``.[lab,test,present,site,reference]`` pulls in.
 PyTorch is left out: CI installs its CPU build first (``torch==2.13.0``), and the right build of it
 depends on the machine.
 """
@@ -19,7 +19,7 @@ from importlib import metadata
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-EXTRAS = ("lab", "test", "present", "site")
+EXTRAS = ("lab", "test", "present", "site", "reference")
 LEFT_OUT = {"torch", "gmtutor"}
 
 

@@ -7,6 +7,7 @@ from gmtutor.models.diffusion import (
     NoiseSchedule,
     ddim_invert,
     ddim_sample,
+    ddim_step,
     euler_sample,
     flow_matching_pair,
     guided,
@@ -50,6 +51,32 @@ def two_point_denoiser(schedule, points):
         return (x - abar.sqrt() * clean) / (1 - abar).sqrt()
 
     return net
+
+
+@pytest.mark.parametrize("name", ["linear", "cosine"])
+def test_the_schedules_are_diffusers_schedules(name):
+    diffusers = pytest.importorskip("diffusers")  # an independent implementation, a test dependency only
+    theirs = diffusers.DDPMScheduler(1000, beta_schedule="linear" if name == "linear" else "squaredcos_cap_v2")
+    ours = NoiseSchedule.named(name)
+    torch.testing.assert_close(ours.betas.float(), theirs.betas, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(ours.alpha_bars.float(), theirs.alphas_cumprod, atol=1e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize(("eta", "clip"), [(0.0, None), (0.0, 1.0), (1.0, None), (0.5, 1.0)])
+def test_a_ddim_step_equals_the_diffusers_ddim_schedulers_step(eta, clip):
+    diffusers = pytest.importorskip("diffusers")
+    scheduler = diffusers.DDIMScheduler(1000, beta_schedule="linear", clip_sample=clip is not None)
+    scheduler.set_timesteps(20)  # steps of 50: 950, 900, ..., 0
+    schedule = NoiseSchedule.linear(1000)
+    generator = torch.Generator().manual_seed(0)
+    for t in scheduler.timesteps[:-1].tolist():
+        x, e_hat, z = (torch.randn(4, 1, 8, 8, generator=generator) for _ in range(3))
+        step = scheduler.step(
+            e_hat, t, x, eta=eta, variance_noise=z, use_clipped_model_output=True
+        )  # e from the clamped x0
+        theirs = step.prev_sample
+        ours = ddim_step(schedule, x, t, t - 50, e_hat, eta=eta, clip=clip, noise=z)
+        torch.testing.assert_close(ours, theirs, atol=2e-5, rtol=1e-4)
 
 
 def test_ddim_with_the_exact_denoiser_lands_on_the_data():

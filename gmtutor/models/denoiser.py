@@ -47,16 +47,37 @@ class ConditionedBlock(nn.Module):
         return self.second(self.first(x) + self.shift(condition)[:, :, None, None])
 
 
+class ResidualBlock(nn.Module):
+    """DDPM's residual block: norm, SiLU, conv, + the conditioning's shift, norm, SiLU, conv, added to the input.
+
+    The sum keeps a straight path from input to output (a 1 x 1 convolution where the channels change), so
+    the block only has to learn a correction, and nothing normalises what it passes on."""
+
+    def __init__(self, n_in: int, n_out: int, condition: int):
+        super().__init__()
+        self.first = nn.Sequential(nn.GroupNorm(8, n_in), nn.SiLU(), nn.Conv2d(n_in, n_out, 3, padding=1))
+        self.shift = nn.Linear(condition, n_out)
+        self.second = nn.Sequential(nn.GroupNorm(8, n_out), nn.SiLU(), nn.Conv2d(n_out, n_out, 3, padding=1))
+        self.skip = nn.Identity() if n_in == n_out else nn.Conv2d(n_in, n_out, 1)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        h = self.first(x) + self.shift(condition)[:, :, None, None]
+        return self.skip(x) + self.second(h)
+
+
+BLOCKS = {"plain": ConditionedBlock, "residual": ResidualBlock}
+
+
 class Denoiser(Trainable):
     """What both denoisers share: the objective, its training pairs, and the samplers.
 
     A subclass takes ``objective`` and ``schedule_steps`` (its ``config`` records them) and defines
     ``predict(x, t, y)``; data are scaled so that the model works in roughly unit-sized values."""
 
-    def _setup(self, objective: str, schedule_steps: int) -> None:
+    def _setup(self, objective: str, schedule_steps: int, schedule: str = "linear") -> None:
         if objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
-        self.schedule = NoiseSchedule.linear(schedule_steps)
+        self.schedule = NoiseSchedule.named(schedule, schedule_steps)
 
     def _times(self, t: torch.Tensor) -> torch.Tensor:
         """t as a time in [0, 1]: a diffusion step index over the schedule's length, a flow time as it is."""
@@ -188,9 +209,13 @@ class DiffusionModel(Denoiser):
         condition: int = 128,
         label_dropout: float = 0.1,
         schedule_steps: int = 1000,
+        schedule: str = "linear",
+        block: str = "plain",
     ):
         super().__init__()
-        self._setup(objective, schedule_steps)
+        self._setup(objective, schedule_steps, schedule)
+        if block not in BLOCKS:
+            raise ValueError(f"block must be one of {tuple(BLOCKS)}, got {block!r}")
         if not 0 <= label_dropout <= 1:
             raise ValueError(f"label_dropout is a probability, got {label_dropout}")
         if channels % 8 or channels < 8:
@@ -198,16 +223,22 @@ class DiffusionModel(Denoiser):
         c = channels
         self.time = nn.Sequential(nn.Linear(condition, condition), nn.SiLU(), nn.Linear(condition, condition))
         self.labels = nn.Embedding(NO_LABEL + 1, condition)
-        self.down1, self.down2 = ConditionedBlock(1, c, condition), ConditionedBlock(c, 2 * c, condition)
-        self.middle = ConditionedBlock(2 * c, 2 * c, condition)
-        self.up2, self.up1 = ConditionedBlock(4 * c, 2 * c, condition), ConditionedBlock(3 * c, c, condition)
-        self.out = nn.Conv2d(c, 1, 1)
+        Block = BLOCKS[block]
+        # a residual block normalises its input, which would erase the noisy image's scale: a conv comes first
+        self.inputs = nn.Identity() if block == "plain" else nn.Conv2d(1, c, 3, padding=1)
+        self.down1, self.down2 = Block(1 if block == "plain" else c, c, condition), Block(c, 2 * c, condition)
+        self.middle = Block(2 * c, 2 * c, condition)
+        self.up2, self.up1 = Block(4 * c, 2 * c, condition), Block(3 * c, c, condition)
+        # a residual network's features are not normalised on the way out: norm and SiLU before the last conv
+        self.out = (
+            nn.Conv2d(c, 1, 1) if block == "plain" else nn.Sequential(nn.GroupNorm(8, c), nn.SiLU(), nn.Conv2d(c, 1, 1))
+        )
 
     def predict(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         """The network's prediction (noise or velocity) for x_t in [-1, 1] scale; ``y`` None: no label."""
         labels = torch.full((len(x),), NO_LABEL, device=x.device) if y is None else y.to(x.device).long()
         condition = self.time(time_features(self._times(t), self.config["condition"])) + self.labels(labels)
-        h1 = self.down1(x, condition)
+        h1 = self.down1(self.inputs(x), condition)
         h2 = self.down2(F.avg_pool2d(h1, 2), condition)
         h = self.middle(F.avg_pool2d(h2, 2), condition)
         h = self.up2(torch.cat([F.interpolate(h, scale_factor=2.0), h2], dim=1), condition)

@@ -30,6 +30,7 @@ from collections.abc import Callable
 import torch
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
+SCHEDULES = ("linear", "cosine")
 
 
 class NoiseSchedule:
@@ -46,6 +47,23 @@ class NoiseSchedule:
     def linear(cls, steps: int = 1000, start: float = 1e-4, end: float = 0.02) -> NoiseSchedule:
         """DDPM's schedule: betas rising linearly from ``start`` to ``end`` over ``steps`` steps."""
         return cls(torch.linspace(start, end, steps, dtype=torch.float64, device="cpu"))
+
+    @classmethod
+    def cosine(cls, steps: int = 1000, offset: float = 0.008, largest_beta: float = 0.999) -> NoiseSchedule:
+        """Nichol & Dhariwal's (2021) schedule: abar(t) = f(t) / f(0), f(t) = cos((t / T + s) / (1 + s) * pi / 2)^2.
+
+        The data's share falls slowly at both ends, so fewer steps are spent on near-pure noise than with the
+        linear schedule; betas are capped at ``largest_beta`` to avoid a singular last step."""
+        t = torch.arange(steps + 1, dtype=torch.float64, device="cpu") / steps
+        f = torch.cos((t + offset) / (1 + offset) * torch.pi / 2) ** 2
+        return cls((1 - f[1:] / f[:-1]).clamp(max=largest_beta))
+
+    @classmethod
+    def named(cls, name: str, steps: int = 1000) -> NoiseSchedule:
+        """The schedule called ``name``: "linear" (DDPM's) or "cosine" (Nichol & Dhariwal's)."""
+        if name not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {name!r}")
+        return cls.linear(steps) if name == "linear" else cls.cosine(steps)
 
     def __len__(self) -> int:
         return len(self.betas)
@@ -124,25 +142,56 @@ def ddim_sample(
     for i, t in enumerate(times):
         now = torch.full((len(x),), t, dtype=torch.long, device=x.device)
         e_hat = guided(net, x, now, y, weight)
-        x0_hat = schedule.clean_estimate(x, now, e_hat)
-        if clip is not None:
-            x0_hat = x0_hat.clamp(-clip, clip)
-            e_hat = schedule.noise_estimate(x, now, x0_hat)
-        if i + 1 == len(times):
+        if i + 1 == len(times):  # the last step lands on the clean estimate itself
+            x0_hat = clean_estimate(schedule, x, t, e_hat, clip)
             if path is not None:
                 path.append(x0_hat)
             return x0_hat
-        s = times[i + 1]
-        abar_t, abar_s = float(schedule.alpha_bars[t]), float(schedule.alpha_bars[s])
-        sigma = eta * ((1 - abar_s) / (1 - abar_t) * (1 - abar_t / abar_s)) ** 0.5
-        x = abar_s**0.5 * x0_hat + (1 - abar_s - sigma**2) ** 0.5 * e_hat
-        if sigma > 0:
+        z = None
+        if eta > 0:
             where = generator.device if generator is not None else x.device
-            z = torch.randn(x.shape, generator=generator, device=where, dtype=x.dtype)
-            x = x + sigma * z.to(x.device)
+            z = torch.randn(x.shape, generator=generator, device=where, dtype=x.dtype).to(x.device)
+        x = ddim_step(schedule, x, t, times[i + 1], e_hat, eta=eta, clip=clip, noise=z)
         if path is not None:
             path.append(x)
     return x
+
+
+def clean_estimate(
+    schedule: NoiseSchedule, x: torch.Tensor, t: int, e_hat: torch.Tensor, clip: float | None = None
+) -> torch.Tensor:
+    """x_0 as the noise prediction ``e_hat`` at step ``t`` implies it, clamped to [-clip, clip] with ``clip``."""
+    x0_hat = schedule.clean_estimate(x, torch.full((len(x),), t, dtype=torch.long, device=x.device), e_hat)
+    return x0_hat if clip is None else x0_hat.clamp(-clip, clip)
+
+
+def ddim_step(
+    schedule: NoiseSchedule,
+    x: torch.Tensor,
+    t: int,
+    s: int,
+    e_hat: torch.Tensor,
+    eta: float = 0.0,
+    clip: float | None = None,
+    noise: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """One DDIM step from x_t to the earlier step s < t, given the predicted noise ``e_hat``.
+
+    x0_hat = (x_t - sqrt(1 - abar_t) e_hat) / sqrt(abar_t), clamped with ``clip`` (and e_hat recomputed to
+    match); then x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s - sigma^2) e_hat + sigma noise, with
+    sigma = eta sqrt((1 - abar_s) / (1 - abar_t) (1 - abar_t / abar_s)). ``noise`` (standard normal, the
+    shape of x) is needed when eta > 0."""
+    x0_hat = clean_estimate(schedule, x, t, e_hat, clip)
+    if clip is not None:
+        e_hat = schedule.noise_estimate(x, torch.full((len(x),), t, dtype=torch.long, device=x.device), x0_hat)
+    abar_t, abar_s = float(schedule.alpha_bars[t]), float(schedule.alpha_bars[s])
+    sigma = eta * ((1 - abar_s) / (1 - abar_t) * (1 - abar_t / abar_s)) ** 0.5
+    x_s = abar_s**0.5 * x0_hat + (1 - abar_s - sigma**2) ** 0.5 * e_hat
+    if sigma > 0:
+        if noise is None:
+            raise ValueError("a stochastic step (eta > 0) needs its noise")
+        x_s = x_s + sigma * noise
+    return x_s
 
 
 @torch.no_grad()
@@ -205,4 +254,13 @@ def flow_matching_pair(x1: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> tu
     return (1 - t) * z + t * x1, x1 - z
 
 
-__all__ = ["NoiseSchedule", "ddim_invert", "ddim_sample", "euler_sample", "flow_matching_pair", "guided"]
+__all__ = [
+    "NoiseSchedule",
+    "clean_estimate",
+    "ddim_invert",
+    "ddim_sample",
+    "ddim_step",
+    "euler_sample",
+    "flow_matching_pair",
+    "guided",
+]

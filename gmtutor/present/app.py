@@ -135,8 +135,8 @@ def serve(port: int = DEFAULT_PORT, data: str | None = None, max_kernels: int = 
     """Serve the explorer at http://127.0.0.1:PORT/ until interrupted (Ctrl-C). ``data`` (``auto``,
     ``mnist`` or ``embedded``) sets ``GMTUTOR_DATA`` for the app's kernel; ``max_kernels`` caps the kernels
     (one per open page) that run at once."""
+    check_port(port)  # the user's own argument first: its error holds whatever is installed
     require_voila()
-    check_port(port)
     if data is not None:
         os.environ["GMTUTOR_DATA"] = data
     from voila.app import Voila
