@@ -170,3 +170,29 @@ def test_bigan_save_load_round_trip(tmp_path):
 def test_bad_settings_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         BiGAN(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["GAN", "BiGAN", "WGANGP", "InfoGAN"])
+def test_the_convolutional_networks_take_and_make_digits(name):
+    gm.seed_everything(0)
+    model = getattr(gm, name)(architecture="conv", width=8).eval()
+    assert any(isinstance(layer, torch.nn.ConvTranspose2d) for layer in model.generator)
+    samples = model.sample(5)
+    assert samples.shape == (5, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
+    losses = model.train().loss(torch.rand(6, 1, 28, 28))
+    assert all(torch.isfinite(v).all() for v in losses.values())
+    if name == "BiGAN":
+        assert model.encode(torch.rand(3, 1, 28, 28)).shape == (3, model.latent_dim)
+    with pytest.raises(ValueError, match="architecture"):
+        getattr(gm, name)(architecture="transformer")
+
+
+def test_a_short_convolutional_gan_run_learns_the_ink():
+    x = gm.load_mnist("embedded").x_train[:1000]
+    ink = gm.as_images(x).mean().item()
+    gm.seed_everything(0)
+    gan = GAN(latent_dim=16, architecture="conv", width=16)
+    gap_before = ink_gap(gan.eval().sample(500), ink)
+    history = gm.fit(gan, x, steps=150, batch_size=64, lr=1e-3, progress=False, device="cpu", seed=0)
+    assert max(history["d_acc"]) > 0.8  # D tells real from fake
+    assert gap_before > 0.1 and ink_gap(gan.eval().sample(500), ink) < 0.5 * gap_before

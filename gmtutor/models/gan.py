@@ -19,8 +19,10 @@ from torch import nn
 from gmtutor.core.data import IMAGE_SIDE, PIXELS
 from gmtutor.core.train import Batch, OptimizerStep, frozen
 from gmtutor.models.base import LatentModel
+from gmtutor.models.convnets import as_input, conv_generator, conv_trunk, trunk_features
 
 GENERATOR_LOSSES = ("non-saturating", "minimax")
+ARCHITECTURES = ("conv", "mlp")  # DCGAN-style convolutions (convnets.py), or MLPs over the 784 pixels
 
 
 def generator_net(latent_dim: int, hidden: Sequence[int], batch_norm: bool = True) -> nn.Sequential:
@@ -128,13 +130,28 @@ class _Adversarial(LatentModel):
     generator: nn.Sequential
     watch_test_loss = False  # the players' losses on test digits say nothing about the samples
 
-    def _init_generator(self, latent_dim: int, hidden: Sequence[int], loss: str, batch_norm: bool = True) -> None:
+    def _init_generator(
+        self,
+        latent_dim: int,
+        hidden: Sequence[int],
+        loss: str,
+        batch_norm: bool = True,
+        architecture: str = "mlp",
+        width: int = 64,
+    ) -> None:
         if latent_dim < 1:
             raise ValueError(f"latent_dim must be at least 1, got {latent_dim}")
         if loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {loss!r}")
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+        if width < 1:
+            raise ValueError(f"width must be at least 1, got {width}")
         self.latent_dim = int(latent_dim)
-        self.generator = generator_net(self.latent_dim, hidden, batch_norm)
+        if architecture == "conv":
+            self.generator = conv_generator(self.latent_dim, width, batch_norm)
+        else:
+            self.generator = generator_net(self.latent_dim, hidden, batch_norm)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """G(z): images in [0, 1], shaped (N, 1, 28, 28)."""
@@ -183,12 +200,14 @@ class _Adversarial(LatentModel):
 
 
 class GAN(_Adversarial):
-    """G(z) = sigmoid(MLP(z)) and D(x) = MLP(x) -> logit, trained with the non-saturating generator loss.
+    """G(z) = sigmoid(G's network(z)) and D(x) -> logit, trained with the non-saturating generator loss.
 
-    The defaults that work: batch norm in G, spectral normalisation in D, one-sided label smoothing.
-    ``batch_norm=False``, ``spectral_norm=False`` and ``generator_loss="minimax"`` exist to show what
-    goes wrong without them. A GAN has no encoder: G maps codes to images and nothing maps an image back
-    (BiGAN learns one, E(x)).
+    ``architecture="conv"`` (the default) is DCGAN's pair (``convnets``): transposed convolutions up from
+    7 x 7 in G, strided convolutions down in D; ``"mlp"`` is a pair of MLPs over the 784 pixels
+    (``hidden``, ``d_hidden``), the original GAN's kind of network. The defaults that work: batch norm in G,
+    spectral normalisation in D, one-sided label smoothing. ``batch_norm=False``, ``spectral_norm=False``
+    and ``generator_loss="minimax"`` exist to show what goes wrong without them. A GAN has no encoder:
+    G maps codes to images and nothing maps an image back (BiGAN learns one, E(x)).
     """
 
     def __init__(
@@ -201,14 +220,20 @@ class GAN(_Adversarial):
         dropout: float = 0.0,
         label_smoothing: float = 0.1,
         generator_loss: str = "non-saturating",
+        architecture: str = "mlp",
+        width: int = 64,
     ):
         super().__init__()
-        self._init_generator(latent_dim, hidden, generator_loss, batch_norm)
-        self.discriminator = discriminator_net(PIXELS, d_hidden, dropout, spectral_norm)
+        self._init_generator(latent_dim, hidden, generator_loss, batch_norm, architecture, width)
+        if architecture == "conv":
+            trunk = conv_trunk(width, "batch", spectral_norm)
+            self.discriminator = nn.Sequential(trunk, nn.Dropout(dropout), nn.Linear(trunk_features(width), 1))
+        else:
+            self.discriminator = discriminator_net(PIXELS, d_hidden, dropout, spectral_norm)
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         """D's logit that each image in x is real (pixels are mapped to [-1, 1] first)."""
-        return self.discriminator(x.reshape(len(x), PIXELS) * 2.0 - 1.0).squeeze(1)
+        return self.discriminator(as_input(x, self.config["architecture"])).squeeze(1)
 
     def discriminator_parameters(self) -> list[nn.Parameter]:
         return list(self.discriminator.parameters())
@@ -238,6 +263,10 @@ class BiGAN(_Adversarial):
     ``reconstruction`` is an optional, non-BiGAN term: G and E also minimise ``reconstruction``
     times the mean squared pixel error of G(E(x)) (the explicit cycle consistency of ALICE,
     Li et al., 2017). It speeds up what the game does on its own, E inverting G; 0 gives the pure BiGAN.
+
+    ``architecture="conv"`` (the default) makes G DCGAN's generator, E a mirror of it (two strided
+    convolutions, then a linear layer to the code) and D's image branch two strided convolutions;
+    ``"mlp"`` uses MLPs (``hidden``, ``e_hidden``, ``d_hidden``).
     """
 
     def __init__(
@@ -251,26 +280,35 @@ class BiGAN(_Adversarial):
         label_smoothing: float = 0.1,
         reconstruction: float = 1.0,
         generator_loss: str = "non-saturating",
+        architecture: str = "mlp",
+        width: int = 64,
     ):
         super().__init__()
         if not d_hidden:
             raise ValueError("d_hidden needs at least one layer: it sets the width of D's x and z branches")
         if reconstruction < 0:
             raise ValueError(f"reconstruction must be >= 0 (0 is the pure BiGAN), got {reconstruction}")
-        self._init_generator(latent_dim, hidden, generator_loss)
-        self.encoder = encoder_net(e_hidden, self.latent_dim)
-        width = int(d_hidden[0])
-        self.d_x = discriminator_net(PIXELS, [width], dropout, spectral_norm, n_out=None)
-        self.d_z = discriminator_net(self.latent_dim, [width], dropout, spectral_norm, n_out=None)
-        self.d_joint = discriminator_net(2 * width, d_hidden[1:], dropout, spectral_norm)
+        self._init_generator(latent_dim, hidden, generator_loss, architecture=architecture, width=width)
+        branch = int(d_hidden[0])
+        if architecture == "conv":
+            self.encoder = nn.Sequential(conv_trunk(width, "batch"), nn.Linear(trunk_features(width), self.latent_dim))
+            to_branch = discriminator_net(trunk_features(width), [branch], dropout, spectral_norm, n_out=None)
+            self.d_x = nn.Sequential(conv_trunk(width, "none", spectral_norm), to_branch)
+        else:
+            self.encoder = encoder_net(e_hidden, self.latent_dim)
+            self.d_x = discriminator_net(PIXELS, [branch], dropout, spectral_norm, n_out=None)
+        self.d_z = discriminator_net(self.latent_dim, [branch], dropout, spectral_norm, n_out=None)
+        self.d_joint = discriminator_net(2 * branch, d_hidden[1:], dropout, spectral_norm)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """E(x): codes of images x in [0, 1], shaped (N, latent_dim)."""
-        return self.encoder(x.reshape(len(x), PIXELS)).float()
+        if self.config["architecture"] == "conv":
+            return self.encoder(as_input(x, "conv")).float()
+        return self.encoder(x.reshape(len(x), PIXELS)).float()  # the MLP encoder reads pixels in [0, 1]
 
     def discriminate_pair(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """D's logit that each pair (x, z) is a real image with its code."""
-        hx = self.d_x(x.reshape(len(x), PIXELS) * 2.0 - 1.0)
+        hx = self.d_x(as_input(x, self.config["architecture"]))
         return self.d_joint(torch.cat([hx, self.d_z(z)], dim=1)).squeeze(1)
 
     def discriminator_parameters(self) -> list[nn.Parameter]:

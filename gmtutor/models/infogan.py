@@ -24,13 +24,20 @@ from torch import nn
 
 from gmtutor.core.data import PIXELS
 from gmtutor.core.runtime import module_device
+from gmtutor.models.convnets import as_input, conv_trunk, trunk_features
 from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discriminator_net, generator_loss
 
 
 class InfoGAN(_Adversarial):
-    """G(z, c) = sigmoid(MLP([z, c])); D and Q share an MLP trunk over the image, with a real/fake head
-    and a code head. ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no
-    encoder to the full code: Q reads only the structured part (``infer_codes``)."""
+    """G(z, c) -> image; D and Q share a trunk over the image, with a real/fake head and a code head.
+
+    ``architecture="conv"`` (the default) is the paper's MNIST model: DCGAN's convolutional G, and a trunk
+    of two strided convolutions and a layer of ``d_hidden[-1]`` units (the paper's has 1,024), under D's linear
+    head and Q's 128-unit head;
+    ``"mlp"`` uses MLPs (``hidden``, ``d_hidden``). ``g_lr_scale`` and ``q_lr_scale`` give G and Q their own
+    learning rates, as multiples of D's (the paper trains G five times faster than D). ``prior`` draws
+    [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full code: Q reads
+    only the structured part (``infer_codes``)."""
 
     def __init__(
         self,
@@ -43,6 +50,10 @@ class InfoGAN(_Adversarial):
         continuous_weight: float = 0.1,
         spectral_norm: bool = True,
         label_smoothing: float = 0.1,
+        architecture: str = "mlp",
+        width: int = 64,
+        g_lr_scale: float = 1.0,
+        q_lr_scale: float = 1.0,
     ):
         super().__init__()
         if noise_dim < 0 or categories < 2 or continuous < 0:
@@ -55,11 +66,27 @@ class InfoGAN(_Adversarial):
             )
         if not d_hidden:
             raise ValueError("d_hidden needs at least one layer: D and Q share it")
-        self._init_generator(noise_dim + categories + continuous, hidden, "non-saturating")
+        if g_lr_scale <= 0 or q_lr_scale <= 0:
+            raise ValueError(f"the learning-rate scales must be > 0, got {g_lr_scale} and {q_lr_scale}")
+        inputs = noise_dim + categories + continuous
+        self._init_generator(inputs, hidden, "non-saturating", architecture=architecture, width=width)
         self.noise_dim, self.categories, self.continuous = int(noise_dim), int(categories), int(continuous)
-        self.trunk = discriminator_net(PIXELS, d_hidden, spectral=spectral_norm, n_out=None)
-        self.real_head = nn.Linear(d_hidden[-1], 1)
-        self.code_head = nn.Linear(d_hidden[-1], categories + continuous)
+        n_codes = categories + continuous
+        if architecture == "conv":
+            self.trunk = nn.Sequential(
+                conv_trunk(width, "batch", spectral_norm),
+                nn.Linear(trunk_features(width), d_hidden[-1]),
+                nn.BatchNorm1d(d_hidden[-1]),
+                nn.LeakyReLU(0.2),
+            )
+            self.real_head = nn.Linear(d_hidden[-1], 1)
+            self.code_head = nn.Sequential(
+                nn.Linear(d_hidden[-1], 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2), nn.Linear(128, n_codes)
+            )
+        else:
+            self.trunk = discriminator_net(PIXELS, d_hidden, spectral=spectral_norm, n_out=None)
+            self.real_head = nn.Linear(d_hidden[-1], 1)
+            self.code_head = nn.Linear(d_hidden[-1], n_codes)
 
     # --- codes ----------------------------------------------------------------------------------------
     def codes(
@@ -91,7 +118,7 @@ class InfoGAN(_Adversarial):
 
     # --- the two heads --------------------------------------------------------------------------------
     def _features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.trunk(x.reshape(len(x), PIXELS) * 2.0 - 1.0)
+        return self.trunk(as_input(x, self.config["architecture"]))
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         """D's logit that each image is real."""
@@ -111,8 +138,13 @@ class InfoGAN(_Adversarial):
         return [*self.trunk.parameters(), *self.real_head.parameters(), *self.code_head.parameters()]
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
-        """[Adam for D and Q (trunk and both heads), Adam for G], both with betas (0.5, 0.999)."""
-        return [_adam(self.discriminator_parameters(), lr), _adam(self.generator.parameters(), lr)]
+        """[Adam for D and Q (the trunk and D's head at ``lr``, Q's head at ``q_lr_scale * lr``), Adam for G at
+        ``g_lr_scale * lr``], all with betas (0.5, 0.999)."""
+        d_side = [
+            {"params": [*self.trunk.parameters(), *self.real_head.parameters()]},
+            {"params": list(self.code_head.parameters()), "lr": lr * self.config["q_lr_scale"]},
+        ]
+        return [_adam(d_side, lr), _adam(self.generator.parameters(), lr * self.config["g_lr_scale"])]
 
     def information_loss(self, images: torch.Tensor, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Q's cross-entropy on the category and squared error on the continuous codes of ``images``,

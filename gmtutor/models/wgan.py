@@ -27,6 +27,7 @@ from torch import nn
 
 from gmtutor.core.data import PIXELS
 from gmtutor.core.train import Batch, OptimizerStep, frozen
+from gmtutor.models.convnets import as_input, conv_trunk, trunk_features
 from gmtutor.models.gan import _Adversarial, discriminator_net
 
 
@@ -42,8 +43,10 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
 
 
 class WGANGP(_Adversarial):
-    """G(z) = sigmoid(MLP(z)), as the GAN's; a critic f(x) = MLP(x) with no sigmoid, batch norm or
-    spectral normalisation (the penalty does their job).
+    """G(z) as the GAN's; a critic f(x) with no sigmoid, batch norm or spectral normalisation (the penalty
+    does their job). ``architecture="conv"`` (the default): DCGAN's G and a critic of two strided
+    convolutions, the second layer-normalised (the penalty is per image, so the critic must not mix the
+    batch, as batch norm would); ``"mlp"``: MLPs (``hidden``, ``critic_hidden``).
 
     Each ``fit`` step cuts its batch into ``critic_steps`` slices: one critic step on each slice
     (with fresh fakes), then one generator step. A recipe's batch size is therefore ``critic_steps``
@@ -57,18 +60,23 @@ class WGANGP(_Adversarial):
         critic_hidden: Sequence[int] = (512, 256),
         penalty: float = 10.0,
         critic_steps: int = 5,
+        architecture: str = "mlp",
+        width: int = 64,
     ):
         super().__init__()
         if penalty < 0:
             raise ValueError(f"penalty must be >= 0, got {penalty}")
         if critic_steps < 1:
             raise ValueError(f"critic_steps must be at least 1, got {critic_steps}")
-        self._init_generator(latent_dim, hidden, "non-saturating")
-        self.critic = discriminator_net(PIXELS, critic_hidden, spectral=False)
+        self._init_generator(latent_dim, hidden, "non-saturating", architecture=architecture, width=width)
+        if architecture == "conv":
+            self.critic = nn.Sequential(conv_trunk(width, "layer"), nn.Linear(trunk_features(width), 1))
+        else:
+            self.critic = discriminator_net(PIXELS, critic_hidden, spectral=False)
 
     def score(self, x: torch.Tensor) -> torch.Tensor:
         """The critic's score f(x) of each image (higher: more like the data); pixels mapped to [-1, 1]."""
-        return self.critic(x.reshape(len(x), PIXELS) * 2.0 - 1.0).squeeze(1)
+        return self.critic(as_input(x, self.config["architecture"])).squeeze(1)
 
     def discriminator_parameters(self) -> list[nn.Parameter]:
         return list(self.critic.parameters())
