@@ -1,0 +1,93 @@
+"""MLP against DCGAN-style convolutional networks for the GAN, WGAN-GP and InfoGAN, at each recipe's budget.
+
+Each variant trains with its recipe's steps, batch size and learning rate (only the networks, and for the
+convolutional InfoGAN the learning rates of G and Q, change), then is measured as the scoreboard measures
+it: the Frechet distance of 10,000 samples to the test digits in the CNN judge's features; for InfoGAN also
+the accuracy of its category on the test digits after the best matching of categories to digits (no label
+is used in training), on the subset's test digits and, when ``../shared/mnist`` holds it, on the real
+MNIST test set (t10k).
+
+Run by hand:  python benchmarks/conv_gans.py [--variants NAME ...] [--samples N]
+Results: benchmarks/results/conv_gans.json (merged, so variants can be run one at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the shell says
+
+import torch  # noqa: E402
+from common import RESULTS, real_test_set, save_results  # noqa: E402
+
+import gmtutor as gm  # noqa: E402
+from gmtutor.tools.clusters import matched_accuracy  # noqa: E402
+from gmtutor.tools.scoreboard import draw_samples, sample_quality  # noqa: E402
+
+CONV = {"architecture": "conv", "width": 64}
+VARIANTS = {  # name: (recipe, settings added to the recipe's)
+    "GAN, MLP (the recipe)": ("gan", {}),
+    "GAN, conv": ("gan", CONV),
+    "WGAN-GP, MLP (the recipe)": ("wgan-gp", {}),
+    "WGAN-GP, conv": ("wgan-gp", CONV),
+    "InfoGAN, MLP (the recipe)": ("infogan", {}),
+    "InfoGAN, conv": ("infogan", {**CONV, "spectral_norm": False}),
+    "InfoGAN, conv, G at 5x and Q at 5x D's lr": (
+        "infogan",
+        {**CONV, "spectral_norm": False, "g_lr_scale": 5.0, "q_lr_scale": 5.0},
+    ),
+}
+
+
+def category_accuracy(model: gm.InfoGAN, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        clusters = torch.cat([model.category(part) for part in gm.as_images(x).split(1000)])
+    return matched_accuracy(y.numpy(), clusters.numpy())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), help="which variants (default: all)")
+    parser.add_argument("--samples", type=int, default=10_000, help="samples for the FD")
+    args = parser.parse_args()
+    data = gm.load_mnist()
+    evaluation = data.per_class(400, 100)
+    judge = gm.zoo.get("judge", data, progress=False)
+    real = real_test_set()
+    print(f"trained on {data.describe()}; FD of {args.samples:,} samples against the test digits", flush=True)
+    path = RESULTS / "conv_gans.json"
+    results = json.loads(path.read_text())["results"] if path.exists() else {"variants": {}}
+    for name in args.variants:
+        recipe_name, extra = VARIANTS[name]
+        recipe = gm.recipe(recipe_name)
+        model = recipe.model_class(**{**recipe.config, **extra})
+        start = time.perf_counter()
+        gm.fit(model, recipe.training_data(data, quick=False), progress=False, **recipe.settings(quick=False))
+        seconds = time.perf_counter() - start
+        model.eval()
+        quality = sample_quality(draw_samples(model, args.samples), evaluation.x_test, judge)
+        row = {
+            "recipe": recipe_name,
+            **extra,
+            "training seconds": seconds,
+            **quality,
+            "weights": model.parameter_count(),
+        }
+        line = f"{name:<44} {seconds:6.0f} s  FD {quality['sample FD']:6.1f}"
+        if recipe_name == "infogan":
+            row["category accuracy, subset test"] = category_accuracy(model, data.x_test, data.y_test)
+            line += f"  category accuracy: subset test {row['category accuracy, subset test']:.1%}"
+            if real is not None:
+                row["category accuracy, t10k"] = category_accuracy(model, *real)
+                line += f", t10k {row['category accuracy, t10k']:.1%}"
+        print(line + f"  ({row['weights']:,} weights)", flush=True)
+        results["variants"][name] = row
+        results["samples"] = args.samples
+        save_results("conv_gans", results, data=data.describe())
+
+
+if __name__ == "__main__":
+    main()
