@@ -361,11 +361,12 @@ def build_decks(
     libraries copied beside them so the folder works offline; return the decks' paths."""
     from gmtutor.present.course import course_notebooks
 
-    libraries = find_web_libraries(reveal)
     paths = [Path(p) for p in notebooks] if notebooks else course_notebooks()
-    for path in paths:
+    for path in paths:  # the user's own files first: their errors hold whatever is installed
         if not path.is_file():
             raise FileNotFoundError(f"no notebook at {path}")
+        read_notebook(path)
+    libraries = find_web_libraries(reveal)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     copy_web_libraries(libraries, out)
