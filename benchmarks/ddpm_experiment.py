@@ -143,9 +143,10 @@ def main() -> None:
             **quality,
             "weights": sum(p.numel() for p in model.parameters()),
         }
-        results["variants"][name] = row
+        key = name if (steps, lr) == (recipe.steps, recipe.lr) else f"{name}, {steps:,} steps, lr {lr:g}"
+        results["variants"][key] = row
         print(
-            f"{name:<46} {seconds:6.0f} s  loss {row['final loss']:.4f}  right w1 {right[0]:6.1%}  w2 {right[1]:6.1%}"
+            f"{key:<46} {seconds:6.0f} s  loss {row['final loss']:.4f}  right w1 {right[0]:6.1%}  w2 {right[1]:6.1%}"
             f"  FD {quality['sample FD']:6.1f}  ({row['weights']:,} weights)",
             flush=True,
         )

@@ -202,8 +202,8 @@ class _Adversarial(LatentModel):
 class GAN(_Adversarial):
     """G(z) = sigmoid(G's network(z)) and D(x) -> logit, trained with the non-saturating generator loss.
 
-    ``architecture="conv"`` (the default) is DCGAN's pair (``convnets``): transposed convolutions up from
-    7 x 7 in G, strided convolutions down in D; ``"mlp"`` is a pair of MLPs over the 784 pixels
+    ``architecture="conv"`` is DCGAN's pair (``convnets``): transposed convolutions up from
+    7 x 7 in G, strided convolutions down in D; ``"mlp"`` (the default) is a pair of MLPs over the 784 pixels
     (``hidden``, ``d_hidden``), the original GAN's kind of network. The defaults that work: batch norm in G,
     spectral normalisation in D, one-sided label smoothing. ``batch_norm=False``, ``spectral_norm=False``
     and ``generator_loss="minimax"`` exist to show what goes wrong without them. A GAN has no encoder:
@@ -264,9 +264,9 @@ class BiGAN(_Adversarial):
     times the mean squared pixel error of G(E(x)) (the explicit cycle consistency of ALICE,
     Li et al., 2017). It speeds up what the game does on its own, E inverting G; 0 gives the pure BiGAN.
 
-    ``architecture="conv"`` (the default) makes G DCGAN's generator, E a mirror of it (two strided
+    ``architecture="conv"`` makes G DCGAN's generator, E a mirror of it (two strided
     convolutions, then a linear layer to the code) and D's image branch two strided convolutions;
-    ``"mlp"`` uses MLPs (``hidden``, ``e_hidden``, ``d_hidden``).
+    ``"mlp"`` (the default) uses MLPs (``hidden``, ``e_hidden``, ``d_hidden``).
     """
 
     def __init__(

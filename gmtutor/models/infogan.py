@@ -31,11 +31,11 @@ from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discrimi
 class InfoGAN(_Adversarial):
     """G(z, c) -> image; D and Q share a trunk over the image, with a real/fake head and a code head.
 
-    ``architecture="conv"`` (the default) is the paper's MNIST model: DCGAN's convolutional G, and a trunk
+    ``architecture="conv"`` is the paper's MNIST model: DCGAN's convolutional G, and a trunk
     of two strided convolutions and a layer of ``d_hidden[-1]`` units (the paper's has 1,024), under D's linear
     head and Q's 128-unit head;
-    ``"mlp"`` uses MLPs (``hidden``, ``d_hidden``). ``g_lr_scale`` and ``q_lr_scale`` give G and Q their own
-    learning rates, as multiples of D's (the paper trains G five times faster than D). ``prior`` draws
+    ``"mlp"`` (the default) uses MLPs (``hidden``, ``d_hidden``). ``g_lr_scale`` and ``q_lr_scale`` give G and
+    Q their own learning rates, as multiples of D's (the paper trains G five times faster than D). ``prior`` draws
     [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full code: Q reads
     only the structured part (``infer_codes``)."""
 

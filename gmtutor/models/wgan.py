@@ -44,9 +44,9 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
 
 class WGANGP(_Adversarial):
     """G(z) as the GAN's; a critic f(x) with no sigmoid, batch norm or spectral normalisation (the penalty
-    does their job). ``architecture="conv"`` (the default): DCGAN's G and a critic of two strided
+    does their job). ``architecture="conv"``: DCGAN's G and a critic of two strided
     convolutions, the second layer-normalised (the penalty is per image, so the critic must not mix the
-    batch, as batch norm would); ``"mlp"``: MLPs (``hidden``, ``critic_hidden``).
+    batch, as batch norm would); ``"mlp"`` (the default): MLPs (``hidden``, ``critic_hidden``).
 
     Each ``fit`` step cuts its batch into ``critic_steps`` slices: one critic step on each slice
     (with fresh fakes), then one generator step. A recipe's batch size is therefore ``critic_steps``
