@@ -153,3 +153,34 @@ def test_the_course_runner_stores_figures_as_compact_pngs_and_a_plain_kernel_doe
     plain = nbformat.read(source, as_version=4)
     NotebookClient(plain, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert modes(plain) == ["RGBA", "RGBA"]  # importing gmtutor changed nothing in the learner's own kernel
+
+
+def drawn_digit_pixels(fig: plt.Figure, ax: plt.Axes) -> float:
+    """How many stored pixels one 28-pixel digit of the grid drawn on ``ax`` takes (the course stores figures
+    at the figure's own resolution)."""
+    fig.canvas.draw()
+    (image,) = ax.get_images()
+    rows, columns = np.asarray(image.get_array()).shape[:2]
+    box = image.get_window_extent()
+    return 28 * min(box.width / columns, box.height / rows)
+
+
+def test_digit_grids_are_readable_on_a_projector():
+    """At least about 40 stored pixels per digit in every grid the notebooks draw, at the sizes they draw."""
+    digits, labels = torch.rand(300, 1, 28, 28), torch.randint(0, 10, (300,))
+    pairs = [(a, b) for a in range(10) for b in range(a)]  # the 45 digit pairs
+    sweeps = {name: (torch.rand(4, 13, 1, 28, 28), torch.rand(13, 10)) for name in ("VAE", "flow")}
+    latent_map = plot.latent_map(Corner(), digits, labels, limit=2.0)
+    pair_canvas = plot.pair_canvas(torch.rand(45, 9, 1, 28, 28), pairs, range(9))
+    compare_sweeps = plot.compare_sweeps(sweeps, np.linspace(-1, 2, 13), digits=[0, 6, 7])
+    image_rows = plot.image_rows({"a": digits[:12], "b": digits[12:24]})
+    grids = {  # figure: the axes that hold digit grids
+        "latent_map": (latent_map, latent_map.axes[1:2]),
+        "pair_canvas": (pair_canvas, pair_canvas.axes),
+        "compare_sweeps": (compare_sweeps, compare_sweeps.axes[:2]),
+        "image_rows": (image_rows, image_rows.axes),
+    }
+    for name, (fig, axes) in grids.items():
+        for ax in axes:
+            assert drawn_digit_pixels(fig, ax) >= 40, name
+        plt.close(fig)

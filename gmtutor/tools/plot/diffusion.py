@@ -101,7 +101,7 @@ def steps_vs_quality(sweeps: dict[str, list[dict[str, Any]]], title: str | None 
     right.annotate("chance", (right.get_xlim()[0], 10), xytext=(4, 3), textcoords="offset points", fontsize=SMALL)
     for ax in (left, right):
         ax.grid(alpha=0.3, which="both")
-    right.legend(fontsize=SMALL, loc="lower right")
+    right.legend(fontsize=SMALL, loc="center right")  # clear of the chance line and the curves' ends
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -110,20 +110,22 @@ def steps_vs_quality(sweeps: dict[str, list[dict[str, Any]]], title: str | None 
 
 @styled
 def guidance_trade(rows: list[dict[str, Any]], title: str | None = None) -> plt.Figure:
-    """The judge's accuracy and the Frechet distance of guided samples against the guidance weight, on
-    two axes: stronger guidance buys the asked-for class and costs variety and realism."""
+    """The judge's accuracy (left) and the Frechet distance (right) of guided samples against the guidance
+    weight, each on its own panel with its axis from 0: stronger guidance buys the asked-for class and costs
+    variety and realism."""
     weights = np.array([row["weight"] for row in rows])
-    fig, left = plt.subplots(figsize=(6.4, 3.8))
-    right = left.twinx()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8), sharex=True)
     left.plot(weights, [100 * row["judged right"] for row in rows], marker="o", color="C0")
     right.plot(weights, [row["FD"] for row in rows], marker="s", color="C1")
-    left.set_xlabel("guidance weight w (0: no label, 1: the conditional model)")
-    left.set_ylabel("judged as the asked-for digit (%)", color="C0")
-    right.set_ylabel("Fréchet distance (lower is better)", color="C1")
+    left.set_ylabel("judged as the asked-for digit (%)")
+    right.set_ylabel("Fréchet distance (lower is better)")
     left.set_ylim(0, 100)
-    left.grid(alpha=0.3)
+    right.set_ylim(0, 1.08 * max(row["FD"] for row in rows))
+    for ax in (left, right):
+        ax.set_xlabel("guidance weight w\n(0: no label, 1: the conditional model)")
+        ax.grid(alpha=0.3)
     if title:
-        left.set_title(title)
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

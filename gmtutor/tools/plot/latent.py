@@ -36,7 +36,7 @@ def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, title: str | None 
 
 @styled
 def latent_map(
-    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, n: int = 15, limit: float | None = None
+    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, n: int = 10, limit: float | None = None
 ) -> plt.Figure:
     """A 2-d latent space twice, on the same axes: left, the codes of ``images`` coloured by digit; right, the
     images decoded from an even n x n grid of codes over the same square. A region on the left and the
@@ -56,7 +56,7 @@ def latent_map(
     canvas = tile(decode_all(model, torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)), ncol=n, pad=0)
     half_cell = limit / (n - 1)
     extent = (-limit - half_cell, limit + half_cell, -limit - half_cell, limit + half_cell)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 6))  # about 50 px per decoded digit at n = 10
     latent_scatter(codes, labels, ax=left, title="test digits at their codes")
     right.imshow(1.0 - canvas, cmap="gray", vmin=0, vmax=1, extent=extent, interpolation="nearest")
     right.set_title("digits decoded from a grid of codes")
@@ -78,7 +78,8 @@ def pair_canvas(
     side-by-side panels."""
     n_pairs, n_alphas = images.shape[:2]
     per_panel = -(-n_pairs // panels)
-    fig, axes = plt.subplots(1, panels, figsize=(panels * (0.42 * n_alphas + 0.5), 0.42 * per_panel + 0.8))
+    cell = 0.52  # inches per digit: about 45 px at the stored resolution
+    fig, axes = plt.subplots(1, panels, figsize=(panels * (cell * n_alphas + 0.5), cell * per_panel + 0.8))
     for p, ax in enumerate(np.atleast_1d(axes)):
         rows = slice(p * per_panel, min((p + 1) * per_panel, n_pairs))
         labels = [f"{b} → {a}" for b, a in pairs[rows]]
@@ -150,8 +151,8 @@ def compare_sweeps(
     fig, axes = plt.subplots(
         2,
         len(sweeps),
-        figsize=(6.4 * len(sweeps), 3.6 + 0.5 * n_rows),
-        gridspec_kw={"height_ratios": [0.5 * n_rows, 2.2]},
+        figsize=(8.2 * len(sweeps), 3.6 + 0.64 * n_rows),  # about 45 px per digit at 13 alphas
+        gridspec_kw={"height_ratios": [0.64 * n_rows, 2.2]},
         squeeze=False,
     )
     for column, (name, (images, probabilities)) in enumerate(sweeps.items()):

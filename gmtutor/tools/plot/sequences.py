@@ -42,7 +42,7 @@ def tagging_curves(curve: object, title: str | None = None) -> plt.Figure:
     ax.set_xticks(curve.sizes, [f"{s:,}" for s in curve.sizes], fontsize=SMALL)
     ax.minorticks_off()
     ax.set_xlabel("training sentences (log scale)")
-    ax.set_ylabel("test accuracy (share of words)")
+    ax.set_ylabel(f"test accuracy (share of words;\nthe axis starts at {ax.get_ylim()[0]:.0%})")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     ax.set_title(title or "Tagging accuracy against training-set size")

@@ -34,10 +34,14 @@ def loss_curves(
         ax.set_xlabel("epochs (passes over\nthe training images)")
         ax.set_ylabel(f"{names.get(part, part)} ({unit})" if unit else names.get(part, part))
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=SMALL)
+    # one legend below the panels, where it covers no curve
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    columns = min(len(labels), 4)
+    fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=columns, frameon=False)
+    rows = -(-len(labels) // columns)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03 + 0.065 * rows, 1, 1))
     return fig
 
 
@@ -62,11 +66,14 @@ def adversarial_curves(histories: dict[str, object], title: str | None = None) -
     axes[0].axhline(2 * np.log(2), color="grey", linestyle=":", label="2 log 2 (D cannot tell)")
     axes[2].axhline(0.5, color="grey", linestyle=":", label="chance")
     axes[2].set_ylim(0, 1.02)
-    axes[0].legend(fontsize=SMALL)
-    axes[2].legend(fontsize=SMALL)
+    # one legend below the panels, where it covers no curve
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(axes[2].get_legend_handles_labels()[0][-1])
+    labels.append("chance (accuracy 0.5)")
+    fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=len(labels), frameon=False)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -143,7 +150,7 @@ def generator_loss_shapes() -> plt.Figure:
         ax.axvspan(1e-3, 0.1, color="grey", alpha=0.12, label="early training: D spots fakes")
         ax.grid(alpha=0.3)
     left.legend(fontsize=SMALL, loc="upper right")
-    right.legend(fontsize=SMALL, loc="upper right")
+    right.legend(fontsize=SMALL, loc="center left")  # the right panel's curves leave its middle left empty
     fig.tight_layout()
     return fig
 

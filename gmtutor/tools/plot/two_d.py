@@ -69,7 +69,6 @@ def generative_vs_discriminative_2d(
         plt.Line2D([], [], color="black", lw=1.5, ls=":"),
     ]
     labels += ["class mean $\\mu_y$", "1 std. dev.", "2 std. dev.", "boundary $p(y\\mid x)=0.5$"]
-    left.legend(handles, labels, fontsize=SMALL, loc="lower left", framealpha=0.9)
     _finish_2d(left, "Naive Bayes learns $p(x \\mid y)$ and $p(y)$")
 
     proba = lr.predict_proba(grid)[:, 1].reshape(xx.shape)
@@ -82,10 +81,12 @@ def generative_vs_discriminative_2d(
     )
     right.set_xlim(xx.min(), xx.max())
     right.set_ylim(yy.min(), yy.max())
-    right.legend(fontsize=SMALL, loc="lower right", framealpha=0.9)
     fig.colorbar(shading, ax=right, shrink=0.8, label=f"$p(y = \\mathrm{{{names[1]}}} \\mid x)$")
     _finish_2d(right, "Logistic regression learns $p(y \\mid x)$")
-    fig.tight_layout()
+    (line,) = [h for h in right.get_legend_handles_labels()[0] if isinstance(h, plt.Line2D)]
+    # one legend below both panels, where it covers no point
+    fig.legend([*handles, line], [*labels, line.get_label()], fontsize=SMALL, loc="lower center", ncol=4, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
 
 
@@ -152,9 +153,10 @@ def unseen_class_2d(
             linewidths=0.7,
             label=f"{newcomer_name} (never seen)",
         )
-        ax.legend(fontsize=SMALL, loc="lower right", framealpha=0.9)
         _finish_2d(ax, title)
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=len(labels), frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # room below for the legend, clear of the points
     return fig
 
 
