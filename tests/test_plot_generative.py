@@ -34,7 +34,8 @@ def test_2d_figure_shows_the_line_and_the_ellipses(toy_models):
     left, right = fig.axes[:2]
     assert len(left.patches) == 4  # two ellipses per class
     slope, intercept = toy.decision_line(lr)
-    assert any(f"{slope:.2f}" in text.get_text() for text in right.get_legend().get_texts())
+    (legend,) = fig.legends  # one legend, below both panels
+    assert any(f"{slope:.2f}" in text.get_text() for text in legend.get_texts())
 
 
 def test_real_and_sampled_overlay_has_both_kinds_of_points(toy_models):
