@@ -57,6 +57,14 @@ PART_NAMES = {
 }
 
 
+def legend_below(fig: Figure, handles: list, labels: list[str], columns: int | None = None) -> None:
+    """One legend for the whole figure, centred below its panels where it covers no data, and the panels laid
+    out above it (``tight_layout`` with exactly the legend's height kept free)."""
+    legend = fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=columns or len(labels), frameon=False)
+    height = legend.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
+    fig.tight_layout(rect=(0, height + 0.02, 1, 1))  # a little air between the legend and the axis labels
+
+
 def compact_png(raw: bytes) -> bytes:
     """PNG bytes of a figure, smaller: flattened on white, then greyscale if every pixel is grey, else
     a 256-colour palette (median cut, which keeps lines, text and colour maps looking the same)."""

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from gmtutor.tools.plot.style import PART_NAMES, SMALL, styled
+from gmtutor.tools.plot.style import PART_NAMES, SMALL, legend_below, styled
 
 
 @styled
@@ -34,14 +34,10 @@ def loss_curves(
         ax.set_xlabel("epochs (passes over\nthe training images)")
         ax.set_ylabel(f"{names.get(part, part)} ({unit})" if unit else names.get(part, part))
         ax.grid(alpha=0.3)
-    # one legend below the panels, where it covers no curve
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    columns = min(len(labels), 4)
-    fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=columns, frameon=False)
-    rows = -(-len(labels) // columns)
     if title:
         fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.03 + 0.065 * rows, 1, 1))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    legend_below(fig, handles, labels, columns=min(len(labels), 4))
     return fig
 
 
@@ -64,16 +60,12 @@ def adversarial_curves(histories: dict[str, object], title: str | None = None) -
         ax.set_title(label)
         ax.grid(alpha=0.3)
     axes[0].axhline(2 * np.log(2), color="grey", linestyle=":", label="2 log 2 (D cannot tell)")
-    axes[2].axhline(0.5, color="grey", linestyle=":", label="chance")
+    chance = axes[2].axhline(0.5, color="grey", linestyle=":", label="chance (accuracy 0.5)")
     axes[2].set_ylim(0, 1.02)
-    # one legend below the panels, where it covers no curve
-    handles, labels = axes[0].get_legend_handles_labels()
-    handles.append(axes[2].get_legend_handles_labels()[0][-1])
-    labels.append("chance (accuracy 0.5)")
-    fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=len(labels), frameon=False)
     if title:
         fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    handles, labels = axes[0].get_legend_handles_labels()
+    legend_below(fig, [*handles, chance], [*labels, chance.get_label()])
     return fig
 
 

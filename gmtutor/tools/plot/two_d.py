@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from gmtutor.tools.plot.style import SMALL, styled
+from gmtutor.tools.plot.style import SMALL, legend_below, styled
 
 _CLASS_COLOURS = ("tab:blue", "tab:orange")
 _NEWCOMER_COLOUR = "tab:green"
@@ -76,17 +76,14 @@ def generative_vs_discriminative_2d(
     _scatter_classes(right, x, y, names)
     slope, intercept = decision_line(lr)
     line_x = np.array([xx.min(), xx.max()])
-    right.plot(
+    (boundary_line,) = right.plot(
         line_x, slope * line_x + intercept, color="black", lw=2, label=f"$x_2 = {slope:.2f}\\,x_1 {intercept:+.2f}$"
     )
     right.set_xlim(xx.min(), xx.max())
     right.set_ylim(yy.min(), yy.max())
     fig.colorbar(shading, ax=right, shrink=0.8, label=f"$p(y = \\mathrm{{{names[1]}}} \\mid x)$")
     _finish_2d(right, "Logistic regression learns $p(y \\mid x)$")
-    (line,) = [h for h in right.get_legend_handles_labels()[0] if isinstance(h, plt.Line2D)]
-    # one legend below both panels, where it covers no point
-    fig.legend([*handles, line], [*labels, line.get_label()], fontsize=SMALL, loc="lower center", ncol=4, frameon=False)
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    legend_below(fig, [*handles, boundary_line], [*labels, boundary_line.get_label()], columns=4)
     return fig
 
 
@@ -154,9 +151,7 @@ def unseen_class_2d(
             label=f"{newcomer_name} (never seen)",
         )
         _finish_2d(ax, title)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))  # room below for the legend, clear of the points
+    legend_below(fig, *axes[0].get_legend_handles_labels())
     return fig
 
 
