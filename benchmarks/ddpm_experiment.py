@@ -5,7 +5,8 @@ cosine decay) on the same data, then is judged as notebook 06b judges it: the sh
 (20 steps, w = 1 and w = 2) that the CNN judge reads as the asked-for digit, and the Frechet distance of
 unconditional samples to the test digits in the judge's features. The variants change the U-Net's blocks
 (plain: conv, norm, SiLU twice; residual: DDPM's pre-norm blocks with a skip path), the noise schedule
-(linear, DDPM's; cosine, Nichol & Dhariwal's) and the objective. One more is an independent implementation:
+(linear, DDPM's; cosine, Nichol & Dhariwal's), the noise loss's weighting over time (uniform, DDPM's;
+Min-SNR-5, Hang et al. 2023's) and the objective. One more is an independent implementation:
 ``diffusers``' ``UNet2DModel`` trained with its ``DDPMScheduler`` and sampled with its ``DDIMScheduler``
 (a benchmark dependency only: ``pip install diffusers``).
 
@@ -37,6 +38,12 @@ VARIANTS = {  # name: DiffusionModel's settings (None: diffusers' U-Net)
     "noise, residual blocks, linear": {"objective": "noise", "block": "residual", "schedule": "linear"},
     "noise, plain blocks, cosine": {"objective": "noise", "block": "plain", "schedule": "cosine"},
     "noise, residual blocks, cosine": {"objective": "noise", "block": "residual", "schedule": "cosine"},
+    "noise, residual blocks, linear, Min-SNR-5": {
+        "objective": "noise",
+        "block": "residual",
+        "schedule": "linear",
+        "weighting": "min-snr",
+    },
     "velocity, plain blocks (the old recipe)": {"objective": "velocity", "block": "plain"},
     "velocity, residual blocks": {"objective": "velocity", "block": "residual"},
     "diffusers UNet2DModel, noise, linear": None,

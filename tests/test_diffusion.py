@@ -62,6 +62,19 @@ def test_the_schedules_are_diffusers_schedules(name):
     torch.testing.assert_close(ours.alpha_bars.float(), theirs.alphas_cumprod, atol=1e-6, rtol=1e-4)
 
 
+def test_the_signal_to_noise_ratio_and_min_snr_weights_are_diffusers_and_the_papers():
+    training_utils = pytest.importorskip("diffusers.training_utils")
+    scheduler = pytest.importorskip("diffusers").DDPMScheduler(1000, beta_schedule="linear")
+    t = torch.tensor([0, 10, 100, 300, 600, 999])
+    ours = NoiseSchedule.linear(1000).signal_to_noise(t)
+    torch.testing.assert_close(ours.float(), training_utils.compute_snr(scheduler, t), rtol=1e-3, atol=1e-7)
+    weights = NoiseSchedule.linear(1000).min_snr_weights(t, gamma=5.0)
+    clean_end, noisy_end = ours > 5, ours <= 5
+    assert clean_end.any() and noisy_end.any()
+    torch.testing.assert_close(weights[clean_end], (5 / ours[clean_end]).float())  # nearly clean images: capped
+    assert (weights[noisy_end] == 1).all()  # noisy ones keep DDPM's weight
+
+
 @pytest.mark.parametrize(("eta", "clip"), [(0.0, None), (0.0, 1.0), (1.0, None), (0.5, 1.0)])
 def test_a_ddim_step_equals_the_diffusers_ddim_schedulers_step(eta, clip):
     diffusers = pytest.importorskip("diffusers")
@@ -209,6 +222,24 @@ def test_bad_denoiser_settings_are_refused():
         DiffusionModel(label_dropout=1.5)
     with pytest.raises(ValueError, match="multiple of 8"):
         DiffusionModel(channels=12)
+    with pytest.raises(ValueError, match="weighting"):
+        DiffusionModel(weighting="snr")
+    with pytest.raises(ValueError, match="noise loss"):
+        DiffusionModel("velocity", weighting="min-snr")
+
+
+def test_min_snr_weighting_shrinks_only_the_nearly_clean_images_share_of_the_noise_loss():
+    from gmtutor.models.denoiser import DiffusionModel
+
+    x, y = torch.rand(64, 1, 28, 28), torch.arange(64) % 10
+    losses = {}
+    for weighting in ("uniform", "min-snr"):
+        torch.manual_seed(0)
+        model = DiffusionModel(channels=8, condition=32, label_dropout=0.0, weighting=weighting)
+        torch.manual_seed(1)  # the same noise and times for both
+        losses[weighting] = model.loss(x, y)["loss"].item()
+    # 64 random steps of 1000 include some with SNR above 5 (the first ~15% of the linear schedule)
+    assert losses["min-snr"] < 0.97 * losses["uniform"], losses
 
 
 @pytest.mark.parametrize("objective", ["noise", "velocity"])

@@ -22,6 +22,7 @@ from gmtutor.models.base import Trainable
 from gmtutor.models.diffusion import NoiseSchedule, ddim_invert, ddim_sample, euler_sample, flow_matching_pair
 
 OBJECTIVES = ("noise", "velocity")
+WEIGHTINGS = ("uniform", "min-snr")  # the noise loss over time: as DDPM's, or Min-SNR-5's (Hang et al., 2023)
 NO_LABEL = 10  # the label embedding's extra row: "no label given"
 SAMPLING_BATCH = 256  # images per pass when sampling: larger batches are no faster on a CPU, and need more memory
 
@@ -97,6 +98,9 @@ class Denoiser(Trainable):
         if self.config["objective"] == "noise":
             t = torch.randint(0, len(self.schedule), (len(x),), device=x.device)
             noisy, target = self.schedule.noise(x, t, e), e
+            if self.config.get("weighting", "uniform") == "min-snr":
+                squared = (self.predict(noisy, t, y) - target).pow(2).flatten(1).mean(1)
+                return (self.schedule.min_snr_weights(t).to(squared.device) * squared).mean()
         else:
             t = torch.rand(len(x), device=x.device)
             noisy, target = flow_matching_pair(x, e, t)
@@ -211,9 +215,14 @@ class DiffusionModel(Denoiser):
         schedule_steps: int = 1000,
         schedule: str = "linear",
         block: str = "plain",
+        weighting: str = "uniform",
     ):
         super().__init__()
         self._setup(objective, schedule_steps, schedule)
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+        if weighting != "uniform" and objective != "noise":
+            raise ValueError(f"weighting {weighting!r} reweights the noise loss; use objective='noise' or 'uniform'")
         if block not in BLOCKS:
             raise ValueError(f"block must be one of {tuple(BLOCKS)}, got {block!r}")
         if not 0 <= label_dropout <= 1:

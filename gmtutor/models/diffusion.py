@@ -87,6 +87,19 @@ class NoiseSchedule:
         abar = self._column(self.alpha_bars, t, x)
         return (x - (1 - abar).sqrt() * e_hat) / abar.sqrt()
 
+    def signal_to_noise(self, t: torch.Tensor) -> torch.Tensor:
+        """SNR(t) = abar_t / (1 - abar_t): the data's variance over the noise's in x_t, for step indices t."""
+        abar = self.alpha_bars.to(t.device)[t.long()]
+        return abar / (1 - abar)
+
+    def min_snr_weights(self, t: torch.Tensor, gamma: float = 5.0) -> torch.Tensor:
+        """Hang et al.'s (2023) Min-SNR-gamma weights for the noise loss: min(SNR(t), gamma) / SNR(t).
+
+        The noise loss is SNR(t) times the clean image's squared error, so it spends most of its effort on
+        nearly clean images; these weights cap that share at gamma and leave the noisier steps at 1."""
+        snr = self.signal_to_noise(t)
+        return (snr.clamp(max=gamma) / snr).float()
+
     def noise_estimate(self, x: torch.Tensor, t: torch.Tensor, x0_hat: torch.Tensor) -> torch.Tensor:
         """The noise that takes ``x0_hat`` to x_t: (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t)."""
         abar = self._column(self.alpha_bars, t, x)
