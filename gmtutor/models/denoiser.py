@@ -95,16 +95,19 @@ class Denoiser(Trainable):
     def objective_loss(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         """The mean squared error of the prediction at a random time: noise (DDPM) or velocity (flow matching)."""
         e = torch.randn_like(x)
+        weights = None  # per image; None: every image counts the same
         if self.config["objective"] == "noise":
             t = torch.randint(0, len(self.schedule), (len(x),), device=x.device)
             noisy, target = self.schedule.noise(x, t, e), e
-            if self.config.get("weighting", "uniform") == "min-snr":
-                squared = (self.predict(noisy, t, y) - target).pow(2).flatten(1).mean(1)
-                return (self.schedule.min_snr_weights(t).to(squared.device) * squared).mean()
+            if self.config.get("weighting") == "min-snr":  # VectorDenoiser has no weighting: uniform
+                weights = self.schedule.min_snr_weights(t)
         else:
             t = torch.rand(len(x), device=x.device)
             noisy, target = flow_matching_pair(x, e, t)
-        return F.mse_loss(self.predict(noisy, t, y), target)
+        prediction = self.predict(noisy, t, y)
+        if weights is None:
+            return F.mse_loss(prediction, target)
+        return (weights * (prediction - target).pow(2).flatten(1).mean(1)).mean()
 
     def run_sampler(
         self,
@@ -222,7 +225,9 @@ class DiffusionModel(Denoiser):
         if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
         if weighting != "uniform" and objective != "noise":
-            raise ValueError(f"weighting {weighting!r} reweights the noise loss; use objective='noise' or 'uniform'")
+            raise ValueError(
+                f"weighting {weighting!r} reweights the noise loss; use objective='noise' or weighting='uniform'"
+            )
         if block not in BLOCKS:
             raise ValueError(f"block must be one of {tuple(BLOCKS)}, got {block!r}")
         if not 0 <= label_dropout <= 1:
