@@ -34,7 +34,7 @@ from gmtutor.tools.sampling import guided_accuracy  # noqa: E402
 from gmtutor.tools.scoreboard import draw_samples, sample_quality  # noqa: E402
 
 VARIANTS = {  # name: DiffusionModel's settings (None: diffusers' U-Net)
-    "noise, plain blocks, linear (the old recipe)": {"objective": "noise", "block": "plain", "schedule": "linear"},
+    "noise, plain blocks, linear (the ddpm recipe)": {"objective": "noise", "block": "plain", "schedule": "linear"},
     "noise, residual blocks, linear": {"objective": "noise", "block": "residual", "schedule": "linear"},
     "noise, plain blocks, cosine": {"objective": "noise", "block": "plain", "schedule": "cosine"},
     "noise, residual blocks, cosine": {"objective": "noise", "block": "residual", "schedule": "cosine"},
@@ -44,7 +44,7 @@ VARIANTS = {  # name: DiffusionModel's settings (None: diffusers' U-Net)
         "schedule": "linear",
         "weighting": "min-snr",
     },
-    "velocity, plain blocks (the old recipe)": {"objective": "velocity", "block": "plain"},
+    "velocity, plain blocks (the flow-matching recipe)": {"objective": "velocity", "block": "plain"},
     "velocity, residual blocks": {"objective": "velocity", "block": "residual"},
     "diffusers UNet2DModel, noise, linear": None,
     "diffusers UNet2DModel, noise, cosine": "cosine",
@@ -150,7 +150,8 @@ def main() -> None:
             **quality,
             "weights": sum(p.numel() for p in model.parameters()),
         }
-        key = name if (steps, lr) == (recipe.steps, recipe.lr) else f"{name}, {steps:,} steps, lr {lr:g}"
+        key = name if steps == recipe.steps else f"{name}, {steps:,} steps"
+        key = key if lr == recipe.lr else f"{key}, lr {lr:g}"
         results["variants"][key] = row
         print(
             f"{key:<46} {seconds:6.0f} s  loss {row['final loss']:.4f}  right w1 {right[0]:6.1%}  w2 {right[1]:6.1%}"

@@ -156,3 +156,23 @@ def test_attribute_sweeps_draw_a_value_panel_and_a_class_panel_per_attribute():
     top_left = fig.axes[0]
     assert np.allclose(top_left.get_lines()[0].get_ydata(), [1.0, 2.0, 3.0])
     assert "thickness axis" in texts(fig) and "class kept (%)" in texts(fig) and "pixels" in texts(fig)
+
+
+def test_objective_experiment_sorts_variants_and_colours_them_by_objective():
+    def row(right, fd):
+        return {"judged right w2": right, "sample FD": fd}
+
+    variants = {
+        "noise, plain": row(0.4, 350.0),
+        "velocity, plain": row(0.99, 130.0),
+        "diffusers, noise": row(0.7, 160.0),
+    }
+    fig = gm.plot.objective_experiment(variants)
+    left, right = fig.axes
+    assert [t.get_text() for t in left.get_yticklabels()] == ["noise, plain", "diffusers, noise", "velocity, plain"]
+    assert np.allclose([bar.get_width() for bar in left.patches], [40.0, 70.0, 99.0])
+    assert np.allclose([bar.get_width() for bar in right.patches], [350.0, 160.0, 130.0])
+    colours = [bar.get_facecolor() for bar in left.patches]
+    assert colours[0] == colours[1] != colours[2]  # noise orange, velocity blue
+    assert [bool(bar.get_hatch()) for bar in left.patches] == [False, True, False]  # the independent one hatched
+    assert "99%" in texts(fig) and "lower is better" in texts(fig)

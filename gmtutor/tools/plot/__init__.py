@@ -25,7 +25,13 @@ from gmtutor.tools.plot.classifiers import (
     unseen_class_scores,
     unseen_digit_aucs,
 )
-from gmtutor.tools.plot.diffusion import guidance_trade, noising_on_points, sampling_paths, steps_vs_quality
+from gmtutor.tools.plot.diffusion import (
+    guidance_trade,
+    noising_on_points,
+    objective_experiment,
+    sampling_paths,
+    steps_vs_quality,
+)
 from gmtutor.tools.plot.images import digits_by_class, image_rows, show_images, tile
 from gmtutor.tools.plot.imagination import attribute_sweeps, imagination_map
 from gmtutor.tools.plot.latent import (
@@ -84,6 +90,7 @@ __all__ = [
     "naive_bayes_samples",
     "newcomer_verdicts",
     "noising_on_points",
+    "objective_experiment",
     "pair_canvas",
     "real_and_sampled_2d",
     "sampling_paths",

@@ -130,4 +130,29 @@ def guidance_trade(rows: list[dict[str, Any]], title: str | None = None) -> plt.
     return fig
 
 
-__all__ = ["guidance_trade", "noising_on_points", "sampling_paths", "steps_vs_quality"]
+@styled
+def objective_experiment(variants: dict[str, dict[str, Any]], title: str | None = None) -> plt.Figure:
+    """``benchmarks/ddpm_experiment.py``'s rows as two bar panels, one bar per variant: how often the judge
+    reads guided samples (w = 2) as the asked-for digit, and the Frechet distance of the samples. Bars of the
+    velocity objective are blue, of the noise objective orange; the independent implementation is hatched."""
+    names = sorted(variants, key=lambda name: variants[name]["judged right w2"])
+    colours = ["C0" if name.startswith("velocity") else "C1" for name in names]
+    hatches = ["//" if name.startswith("diffusers") else "" for name in names]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.42 * len(names) + 1.6), sharey=True)
+    panels = ((left, [100 * variants[n]["judged right w2"] for n in names], "{:.0f}%"),
+              (right, [variants[n]["sample FD"] for n in names], "{:.0f}"))  # fmt: skip
+    for ax, values, label in panels:
+        bars = ax.barh(range(len(names)), values, color=colours, hatch=hatches, edgecolor="white")
+        ax.bar_label(bars, [label.format(value) for value in values], padding=3, fontsize=SMALL)
+        ax.set_xlim(0, 1.15 * max(values))
+        ax.grid(alpha=0.3, axis="x")
+    left.set_yticks(range(len(names)), names)
+    left.set_xlabel("guided samples (w = 2)\njudged as the asked-for digit (%)")
+    right.set_xlabel("Fréchet distance of the samples\n(lower is better)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["guidance_trade", "noising_on_points", "objective_experiment", "sampling_paths", "steps_vs_quality"]
