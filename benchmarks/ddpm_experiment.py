@@ -140,7 +140,10 @@ def main() -> None:
         model.eval()
         right = [guided_accuracy(model, judge, args.per_digit, 20, w) for w in (1.0, 2.0)]
         quality = sample_quality(draw_samples(model, args.samples), evaluation.x_test, judge)
+        settings = VARIANTS[name]
         row = {
+            "objective": settings["objective"] if isinstance(settings, dict) else "noise",
+            "implementation": "gmtutor" if isinstance(settings, dict) else "diffusers",
             "steps": steps,
             "lr": lr,
             "training seconds": seconds,

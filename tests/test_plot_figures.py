@@ -159,13 +159,13 @@ def test_attribute_sweeps_draw_a_value_panel_and_a_class_panel_per_attribute():
 
 
 def test_objective_experiment_sorts_variants_and_colours_them_by_objective():
-    def row(right, fd):
-        return {"judged right w2": right, "sample FD": fd}
+    def row(objective, implementation, right, fd):
+        return {"objective": objective, "implementation": implementation, "judged right w2": right, "sample FD": fd}
 
     variants = {
-        "noise, plain": row(0.4, 350.0),
-        "velocity, plain": row(0.99, 130.0),
-        "diffusers, noise": row(0.7, 160.0),
+        "noise, plain": row("noise", "gmtutor", 0.4, 350.0),
+        "velocity, plain": row("velocity", "gmtutor", 0.99, 130.0),
+        "diffusers, noise": row("noise", "diffusers", 0.7, 160.0),
     }
     fig = gm.plot.objective_experiment(variants)
     left, right = fig.axes

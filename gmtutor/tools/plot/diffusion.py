@@ -134,10 +134,11 @@ def guidance_trade(rows: list[dict[str, Any]], title: str | None = None) -> plt.
 def objective_experiment(variants: dict[str, dict[str, Any]], title: str | None = None) -> plt.Figure:
     """``benchmarks/ddpm_experiment.py``'s rows as two bar panels, one bar per variant: how often the judge
     reads guided samples (w = 2) as the asked-for digit, and the Frechet distance of the samples. Bars of the
-    velocity objective are blue, of the noise objective orange; the independent implementation is hatched."""
+    velocity objective are blue, of the noise objective orange (each row's ``objective``); rows whose
+    ``implementation`` is not gmtutor's are hatched."""
     names = sorted(variants, key=lambda name: variants[name]["judged right w2"])
-    colours = ["C0" if name.startswith("velocity") else "C1" for name in names]
-    hatches = ["//" if name.startswith("diffusers") else "" for name in names]
+    colours = ["C0" if variants[name]["objective"] == "velocity" else "C1" for name in names]
+    hatches = ["" if variants[name]["implementation"] == "gmtutor" else "//" for name in names]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.42 * len(names) + 1.6), sharey=True)
     panels = ((left, [100 * variants[n]["judged right w2"] for n in names], "{:.0f}%"),
               (right, [variants[n]["sample FD"] for n in names], "{:.0f}"))  # fmt: skip
