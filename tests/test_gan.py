@@ -196,3 +196,11 @@ def test_a_short_convolutional_gan_run_learns_the_ink():
     history = gm.fit(gan, x, steps=150, batch_size=64, lr=1e-3, progress=False, device="cpu", seed=0)
     assert max(history["d_acc"]) > 0.8  # D tells real from fake
     assert gap_before > 0.1 and ink_gap(gan.eval().sample(500), ink) < 0.5 * gap_before
+
+
+def test_the_generator_gets_its_own_learning_rate():
+    opt_d, opt_g = GAN(g_lr_scale=5.0).configure_optimizers(2e-4)
+    assert opt_d.param_groups[0]["lr"] == pytest.approx(2e-4)
+    assert opt_g.param_groups[0]["lr"] == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="g_lr_scale"):
+        GAN(g_lr_scale=0.0)

@@ -1,11 +1,12 @@
 """Generative adversarial networks: the GAN (Goodfellow et al., 2014) and BiGAN (Donahue et al., 2017).
 
-Both use MLPs, a standard normal prior z ~ N(0, I) (the VAE's prior too), a generator whose
-pixels pass through a sigmoid (images in [0, 1], like the VAE's), and a discriminator that
-outputs a logit. They train through ``gmtutor.fit``: ``configure_optimizers`` gives Adam with
-beta1 = 0.5 to the discriminator and to the generator side, and ``train_step`` alternates one
-discriminator step and one generator step per batch. The recipes ``gan`` and ``bigan``
-(``gmtutor.recipe``) hold the training settings that work: Adam's lr 2e-4, batches of 64, 1,860 steps.
+Both use a standard normal prior z ~ N(0, I) (the VAE's prior too), a generator whose pixels pass
+through a sigmoid (images in [0, 1], like the VAE's), and a discriminator that outputs a logit; their
+networks are MLPs over the 784 pixels or DCGAN-style convolutions (``architecture``). They train
+through ``gmtutor.fit``: ``configure_optimizers`` gives Adam with beta1 = 0.5 to the discriminator and
+to the generator side, and ``train_step`` alternates one discriminator step and one generator step per
+batch. The recipes ``gan``, ``gan-mlp`` and ``bigan`` (``gmtutor.recipe``) hold the training settings
+that work: Adam's lr 2e-4, batches of 64, 1,860 steps.
 """
 
 from __future__ import annotations
@@ -208,6 +209,9 @@ class GAN(_Adversarial):
     spectral normalisation in D, one-sided label smoothing. ``batch_norm=False``, ``spectral_norm=False``
     and ``generator_loss="minimax"`` exist to show what goes wrong without them. A GAN has no encoder:
     G maps codes to images and nothing maps an image back (BiGAN learns one, E(x)).
+
+    ``g_lr_scale`` gives G its own learning rate, a multiple of D's (two time-scale updates, Heusel et al.,
+    2017): a convolutional D learns to reject fakes faster than G learns to draw, and a faster G keeps up.
     """
 
     def __init__(
@@ -222,8 +226,11 @@ class GAN(_Adversarial):
         generator_loss: str = "non-saturating",
         architecture: str = "mlp",
         width: int = 64,
+        g_lr_scale: float = 1.0,
     ):
         super().__init__()
+        if g_lr_scale <= 0:
+            raise ValueError(f"g_lr_scale must be > 0 (G's learning rate as a multiple of D's), got {g_lr_scale}")
         self._init_generator(latent_dim, hidden, generator_loss, batch_norm, architecture, width)
         if architecture == "conv":
             trunk = conv_trunk(width, "batch", spectral_norm)
@@ -239,8 +246,9 @@ class GAN(_Adversarial):
         return list(self.discriminator.parameters())
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
-        """[Adam for D, Adam for G], both with betas (0.5, 0.999)."""
-        return [_adam(self.discriminator.parameters(), lr), _adam(self.generator.parameters(), lr)]
+        """[Adam for D at ``lr``, Adam for G at ``g_lr_scale * lr``], both with betas (0.5, 0.999)."""
+        g_lr = lr * self.config["g_lr_scale"]
+        return [_adam(self.discriminator.parameters(), lr), _adam(self.generator.parameters(), g_lr)]
 
     def _discriminator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         real_logits, fake_logits = self.discriminate(x), self.discriminate(made["fake"].detach())

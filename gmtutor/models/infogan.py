@@ -31,9 +31,10 @@ from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discrimi
 class InfoGAN(_Adversarial):
     """G(z, c) -> image; D and Q share a trunk over the image, with a real/fake head and a code head.
 
-    ``architecture="conv"`` is the paper's MNIST model: DCGAN's convolutional G, and a trunk
-    of two strided convolutions and a layer of ``d_hidden[-1]`` units (the paper's has 1,024), under D's linear
-    head and Q's 128-unit head;
+    ``architecture="conv"`` follows the paper's MNIST model: DCGAN's convolutional G, and a trunk of two
+    strided convolutions under D's linear head and Q's 128-unit head. The paper's trunk ends in a shared dense
+    layer of 1,024 units with batch norm; here G never learned to draw digits under it (its fakes became
+    textures that Q read and D let pass), so D and Q read the convolutional features directly;
     ``"mlp"`` (the default) uses MLPs (``hidden``, ``d_hidden``). ``g_lr_scale`` and ``q_lr_scale`` give G and
     Q their own learning rates, as multiples of D's (the paper trains G five times faster than D). ``prior`` draws
     [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full code: Q reads
@@ -73,15 +74,10 @@ class InfoGAN(_Adversarial):
         self.noise_dim, self.categories, self.continuous = int(noise_dim), int(categories), int(continuous)
         n_codes = categories + continuous
         if architecture == "conv":
-            self.trunk = nn.Sequential(
-                conv_trunk(width, "batch", spectral_norm),
-                nn.Linear(trunk_features(width), d_hidden[-1]),
-                nn.BatchNorm1d(d_hidden[-1]),
-                nn.LeakyReLU(0.2),
-            )
-            self.real_head = nn.Linear(d_hidden[-1], 1)
+            self.trunk = conv_trunk(width, "batch", spectral_norm)
+            self.real_head = nn.Linear(trunk_features(width), 1)
             self.code_head = nn.Sequential(
-                nn.Linear(d_hidden[-1], 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2), nn.Linear(128, n_codes)
+                nn.Linear(trunk_features(width), 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2), nn.Linear(128, n_codes)
             )
         else:
             self.trunk = discriminator_net(PIXELS, d_hidden, spectral=spectral_norm, n_out=None)
