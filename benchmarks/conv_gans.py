@@ -64,6 +64,7 @@ def main() -> None:
     print(f"trained on {data.describe()}; FD of {args.samples:,} samples against the test digits", flush=True)
     path = RESULTS / "conv_gans.json"
     results = json.loads(path.read_text())["results"] if path.exists() else {"variants": {}}
+    results["variants"] = {key: row for key, row in results["variants"].items() if key in VARIANTS}  # no stale rows
     for name in args.variants:
         recipe_name, extra, fit_settings = VARIANTS[name]
         recipe = gm.recipe(recipe_name)
@@ -91,7 +92,6 @@ def main() -> None:
                 line += f", t10k {row['category accuracy, t10k']:.1%}"
         print(line + f"  ({row['weights']:,} weights)", flush=True)
         results["variants"][name] = row
-        results["variants"] = {key: row for key, row in results["variants"].items() if key in VARIANTS}
         results["samples"] = args.samples
         save_results("conv_gans", results, data=data.describe())
 
