@@ -1,7 +1,8 @@
 """MLP against DCGAN-style convolutional networks for the GAN, WGAN-GP and InfoGAN, at each recipe's budget.
 
 Each variant trains with its recipe's steps, batch size and learning rate unless it names its own (the
-paper's WGAN-GP settings); otherwise only the networks and the learning rates of G and Q change. Each is
+paper's WGAN-GP settings, a shorter InfoGAN run, another seed); otherwise only the networks and the learning
+rates of G and Q change. Each is
 measured as the scoreboard measures it: the Frechet distance of 10,000 samples to the test digits in the
 CNN judge's features; for InfoGAN also the accuracy of its category on the test digits after the best
 matching of categories to digits (no label is used in training), on the subset's test digits and, when
@@ -26,8 +27,9 @@ from common import RESULTS, real_test_set, save_results  # noqa: E402
 import gmtutor as gm  # noqa: E402
 from gmtutor.tools.clusters import matched_accuracy  # noqa: E402
 from gmtutor.tools.scoreboard import draw_samples, sample_quality  # noqa: E402
+from gmtutor.zoo.recipes import subset_passes  # noqa: E402
 
-CONV = {"architecture": "conv", "width": 64}
+INFOGAN_MLP = {"architecture": "mlp", "spectral_norm": True, "g_lr_scale": 1.0, "q_lr_scale": 1.0}
 PAPER_WGAN = {"batch_size": 320, "lr": 1e-4}  # five critic steps of 64 images per generator step, at lr 1e-4
 VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit settings replacing the recipe's)
     "GAN, MLP (notebook 03's collapse lesson)": ("gan-mlp", {}, {}),
@@ -36,13 +38,15 @@ VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit setting
     "WGAN-GP, MLP, the paper's settings": ("wgan-gp", {"architecture": "mlp", "critic_steps": 5}, PAPER_WGAN),
     "WGAN-GP, conv, the paper's settings": ("wgan-gp", {"critic_steps": 5}, PAPER_WGAN),
     "WGAN-GP, conv (the recipe)": ("wgan-gp", {}, {}),
-    "InfoGAN, MLP (the recipe)": ("infogan", {}, {}),
-    "InfoGAN, conv": ("infogan", {**CONV, "spectral_norm": False}, {}),
-    "InfoGAN, conv, G at 5x and Q at 5x D's lr": (
+    "InfoGAN, MLP, 30 passes (the previous recipe's networks)": (
         "infogan",
-        {**CONV, "spectral_norm": False, "g_lr_scale": 5.0, "q_lr_scale": 5.0},
-        {},
+        INFOGAN_MLP,
+        {"steps": subset_passes(30, 64)},
     ),
+    "InfoGAN, conv, 30 passes": ("infogan", {}, {"steps": subset_passes(30, 64)}),
+    "InfoGAN, conv (the recipe)": ("infogan", {}, {}),
+    "InfoGAN, conv (the recipe), seed 1": ("infogan", {}, {"seed": 1}),
+    "InfoGAN, conv (the recipe), seed 2": ("infogan", {}, {"seed": 2}),
 }
 
 
@@ -68,8 +72,9 @@ def main() -> None:
     for name in args.variants:
         recipe_name, extra, fit_settings = VARIANTS[name]
         recipe = gm.recipe(recipe_name)
-        model = recipe.model_class(**{**recipe.config, **extra})
         settings = {**recipe.settings(quick=False), **fit_settings}
+        torch.manual_seed(settings["seed"])  # the seed draws the initial weights as well as the batches
+        model = recipe.model_class(**{**recipe.config, **extra})
         start = time.perf_counter()
         gm.fit(model, recipe.training_data(data, quick=False), progress=False, **settings)
         seconds = time.perf_counter() - start
@@ -77,6 +82,7 @@ def main() -> None:
         quality = sample_quality(draw_samples(model, args.samples), evaluation.x_test, judge)
         row = {
             "recipe": recipe_name,
+            "seed": settings["seed"],
             **model.config,
             **{key: settings[key] for key in ("steps", "batch_size", "lr")},
             "training seconds": seconds,

@@ -47,6 +47,7 @@ def test_bad_settings_are_refused():
         ({"categories": 1}, "categories"),
         ({"info_weight": -1}, "info_weight"),
         ({"d_hidden": ()}, "d_hidden"),
+        ({"shared": 0}, "shared"),
     ):
         with pytest.raises(ValueError, match=word):
             gm.InfoGAN(**kwargs)
@@ -56,9 +57,9 @@ def test_a_short_run_makes_the_code_readable():
     """After a short run, Q reads the category of G's images far better than chance: the code shows."""
     data = gm.load_mnist("embedded").subset(1000)
     gm.seed_everything(0)
-    model = gm.InfoGAN(hidden=(128, 256), d_hidden=(256, 128))
+    model = gm.InfoGAN(architecture="conv", width=8, shared=64, g_lr_scale=5.0, q_lr_scale=5.0)
     history = gm.fit(
-        model, data, steps=400, batch_size=64, lr=2e-4, progress=False, log_every=100, device="cpu", seed=0
+        model, data, steps=300, batch_size=64, lr=2e-4, progress=False, log_every=100, device="cpu", seed=0
     )
     assert history["q_cross_entropy"][-1] < 0.5 * history["q_cross_entropy"][0], history["q_cross_entropy"]
     category = torch.arange(10).repeat(20)
@@ -66,3 +67,21 @@ def test_a_short_run_makes_the_code_readable():
         images = model.decode(model.codes(category, torch.zeros(200, 2), generator=torch.Generator().manual_seed(1)))
         read = model.category(images)
     assert (read == category).float().mean() > 0.5
+
+
+def test_d_trains_the_trunk_and_the_information_loss_trains_g_and_q():
+    """The paper's split: D's optimiser holds the trunk and D's head; G's holds G and Q's head at Q's own rate."""
+    model = gm.InfoGAN(
+        noise_dim=4, categories=3, continuous=1, architecture="conv", width=4, shared=8, g_lr_scale=2.0, q_lr_scale=3.0
+    )
+    opt_d, opt_g = model.configure_optimizers(1e-3)
+    d_side = {id(p) for group in opt_d.param_groups for p in group["params"]}
+    assert d_side == {id(p) for p in [*model.trunk.parameters(), *model.real_head.parameters()]}
+    rate = {id(p): group["lr"] for group in opt_g.param_groups for p in group["params"]}
+    assert all(rate[id(p)] == pytest.approx(3e-3) for p in model.code_head.parameters())
+    assert all(rate[id(p)] == pytest.approx(2e-3) for p in model.generator.parameters())
+    x = torch.rand(8, 1, 28, 28)
+    made = model._generated(x)
+    model._discriminator_half(x, made)["d_loss"].backward()  # D's loss: real against fake, no information term
+    assert all(p.grad is None for p in model.code_head.parameters())
+    assert all(p.grad is not None for p in model.trunk.parameters())

@@ -31,14 +31,17 @@ from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discrimi
 class InfoGAN(_Adversarial):
     """G(z, c) -> image; D and Q share a trunk over the image, with a real/fake head and a code head.
 
-    ``architecture="conv"`` follows the paper's MNIST model: DCGAN's convolutional G, and a trunk of two
-    strided convolutions under D's linear head and Q's 128-unit head. The paper's trunk ends in a shared dense
-    layer of 1,024 units with batch norm; here G never learned to draw digits under it (its fakes became
-    textures that Q read and D let pass), so D and Q read the convolutional features directly;
-    ``"mlp"`` (the default) uses MLPs (``hidden``, ``d_hidden``). ``g_lr_scale`` and ``q_lr_scale`` give G and
-    Q their own learning rates, as multiples of D's (the paper trains G five times faster than D). ``prior`` draws
-    [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full code: Q reads
-    only the structured part (``infer_codes``)."""
+    ``architecture="conv"`` is the paper's MNIST model: DCGAN's convolutional G, and a trunk of two
+    strided convolutions and a dense layer of ``shared`` units (1,024 in the paper) with batch norm, under
+    D's linear head and Q's 128-unit head; ``"mlp"`` (the default) uses MLPs (``hidden``, ``d_hidden``).
+
+    Training splits the work as common reference implementations do: D's loss (real against fake) trains
+    the trunk and D's head; the information loss trains G and Q's head, through the trunk without changing
+    it, so Q reads the features that D learned for telling real digits from fakes. ``g_lr_scale`` and
+    ``q_lr_scale`` give G and Q
+    their own learning rates, as multiples of D's (the paper trains G and Q five times faster than D).
+    ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full
+    code: Q reads only the structured part (``infer_codes``)."""
 
     def __init__(
         self,
@@ -53,6 +56,7 @@ class InfoGAN(_Adversarial):
         label_smoothing: float = 0.1,
         architecture: str = "mlp",
         width: int = 64,
+        shared: int = 1024,
         g_lr_scale: float = 1.0,
         q_lr_scale: float = 1.0,
     ):
@@ -67,6 +71,8 @@ class InfoGAN(_Adversarial):
             )
         if not d_hidden:
             raise ValueError("d_hidden needs at least one layer: D and Q share it")
+        if shared < 1:
+            raise ValueError(f"shared (the units of the trunk's dense layer) must be at least 1, got {shared}")
         if g_lr_scale <= 0 or q_lr_scale <= 0:
             raise ValueError(f"the learning-rate scales must be > 0, got {g_lr_scale} and {q_lr_scale}")
         inputs = noise_dim + categories + continuous
@@ -74,10 +80,15 @@ class InfoGAN(_Adversarial):
         self.noise_dim, self.categories, self.continuous = int(noise_dim), int(categories), int(continuous)
         n_codes = categories + continuous
         if architecture == "conv":
-            self.trunk = conv_trunk(width, "batch", spectral_norm)
-            self.real_head = nn.Linear(trunk_features(width), 1)
+            self.trunk = nn.Sequential(
+                *conv_trunk(width, "batch", spectral_norm),
+                nn.Linear(trunk_features(width), shared),
+                nn.BatchNorm1d(shared),
+                nn.LeakyReLU(0.2),
+            )
+            self.real_head = nn.Linear(shared, 1)
             self.code_head = nn.Sequential(
-                nn.Linear(trunk_features(width), 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2), nn.Linear(128, n_codes)
+                nn.Linear(shared, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2), nn.Linear(128, n_codes)
             )
         else:
             self.trunk = discriminator_net(PIXELS, d_hidden, spectral=spectral_norm, n_out=None)
@@ -131,16 +142,17 @@ class InfoGAN(_Adversarial):
 
     # --- training -------------------------------------------------------------------------------------
     def discriminator_parameters(self) -> list[nn.Parameter]:
-        return [*self.trunk.parameters(), *self.real_head.parameters(), *self.code_head.parameters()]
+        """D's trunk and real/fake head: what D's loss trains and the generator side's step leaves alone."""
+        return [*self.trunk.parameters(), *self.real_head.parameters()]
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
-        """[Adam for D and Q (the trunk and D's head at ``lr``, Q's head at ``q_lr_scale * lr``), Adam for G at
-        ``g_lr_scale * lr``], all with betas (0.5, 0.999)."""
-        d_side = [
-            {"params": [*self.trunk.parameters(), *self.real_head.parameters()]},
+        """[Adam for D (trunk and head) at ``lr``, Adam for G at ``g_lr_scale * lr`` and Q's head at
+        ``q_lr_scale * lr``], all with betas (0.5, 0.999)."""
+        g_side = [
+            {"params": list(self.generator.parameters())},
             {"params": list(self.code_head.parameters()), "lr": lr * self.config["q_lr_scale"]},
         ]
-        return [_adam(d_side, lr), _adam(self.generator.parameters(), lr * self.config["g_lr_scale"])]
+        return [_adam(self.discriminator_parameters(), lr), _adam(g_side, lr * self.config["g_lr_scale"])]
 
     def information_loss(self, images: torch.Tensor, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Q's cross-entropy on the category and squared error on the continuous codes of ``images``,
@@ -153,11 +165,9 @@ class InfoGAN(_Adversarial):
         return {"info": info, "q_cross_entropy": cross_entropy, "q_squared_error": squared}
 
     def _discriminator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        fake = made["fake"].detach()
-        real_logits, fake_logits = self.discriminate(x), self.discriminate(fake)
-        gan_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
-        info = self.information_loss(fake, made["z"])["info"]
-        return {"d_loss": gan_loss + info, "real_logits": real_logits, "fake_logits": fake_logits}
+        real_logits, fake_logits = self.discriminate(x), self.discriminate(made["fake"].detach())
+        d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
+        return {"d_loss": d_loss, "real_logits": real_logits, "fake_logits": fake_logits}
 
     def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         g_loss = generator_loss(self.discriminate(made["fake"]))
