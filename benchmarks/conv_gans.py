@@ -1,12 +1,12 @@
 """MLP against DCGAN-style convolutional networks for the GAN, WGAN-GP and InfoGAN, at each recipe's budget.
 
 Each variant trains with its recipe's steps, batch size and learning rate unless it names its own (the
-paper's WGAN-GP settings, a shorter InfoGAN run, another seed); otherwise only the networks and the learning
-rates of G and Q change. Each is
-measured as the scoreboard measures it: the Frechet distance of 10,000 samples to the test digits in the
-CNN judge's features; for InfoGAN also the accuracy of its category on the test digits after the best
-matching of categories to digits (no label is used in training), on the subset's test digits and, when
-``../shared/mnist`` holds it, on the real MNIST test set (t10k).
+paper's WGAN-GP settings, a shorter InfoGAN run, another seed); otherwise only the networks and the
+learning rates of G and Q change. Each is measured as the scoreboard measures it: the Frechet distance of
+10,000 samples to the test digits in the CNN judge's features; for InfoGAN also the accuracy of its
+category on the test digits after the best matching of categories to digits (no label is used in
+training), on the subset's test digits and, when ``../shared/mnist`` holds it, on the real MNIST test set
+(t10k).
 
 Run by hand:  python benchmarks/conv_gans.py [--variants NAME ...] [--samples N]
 Results: benchmarks/results/conv_gans.json (merged, so variants can be run one at a time).

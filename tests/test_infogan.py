@@ -70,7 +70,7 @@ def test_a_short_run_makes_the_code_readable():
 
 
 def test_d_trains_the_trunk_and_the_information_loss_trains_g_and_q():
-    """The paper's split: D's optimiser holds the trunk and D's head; G's holds G and Q's head at Q's own rate."""
+    """The reference split: D's optimiser holds the trunk and D's head; G's holds G and Q's head at Q's own rate."""
     model = gm.InfoGAN(
         noise_dim=4, categories=3, continuous=1, architecture="conv", width=4, shared=8, g_lr_scale=2.0, q_lr_scale=3.0
     )

@@ -38,8 +38,8 @@ class InfoGAN(_Adversarial):
     Training splits the work as common reference implementations do: D's loss (real against fake) trains
     the trunk and D's head; the information loss trains G and Q's head, through the trunk without changing
     it, so Q reads the features that D learned for telling real digits from fakes. ``g_lr_scale`` and
-    ``q_lr_scale`` give G and Q
-    their own learning rates, as multiples of D's (the paper trains G and Q five times faster than D).
+    ``q_lr_scale`` give G and Q their own learning rates, as multiples of D's (the paper trains G and Q
+    five times faster than D).
     ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full
     code: Q reads only the structured part (``infer_codes``)."""
 
