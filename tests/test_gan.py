@@ -198,9 +198,15 @@ def test_a_short_convolutional_gan_run_learns_the_ink():
     assert gap_before > 0.1 and ink_gap(gan.eval().sample(500), ink) < 0.5 * gap_before
 
 
-def test_the_generator_gets_its_own_learning_rate():
-    opt_d, opt_g = GAN(g_lr_scale=5.0).configure_optimizers(2e-4)
+@pytest.mark.parametrize("model_class", [GAN, BiGAN])
+def test_the_generator_gets_its_own_learning_rate(model_class):
+    model = model_class(latent_dim=8, g_lr_scale=5.0)
+    opt_d, opt_g = model.configure_optimizers(2e-4)
     assert opt_d.param_groups[0]["lr"] == pytest.approx(2e-4)
     assert opt_g.param_groups[0]["lr"] == pytest.approx(1e-3)
+    trained_by_g = {id(p) for p in opt_g.param_groups[0]["params"]}
+    assert {id(p) for p in model.generator.parameters()} <= trained_by_g
+    if model_class is BiGAN:  # E learns beside G, at G's rate
+        assert {id(p) for p in model.encoder.parameters()} <= trained_by_g
     with pytest.raises(ValueError, match="g_lr_scale"):
-        GAN(g_lr_scale=0.0)
+        model_class(g_lr_scale=0.0)

@@ -274,7 +274,8 @@ class BiGAN(_Adversarial):
 
     ``architecture="conv"`` makes G DCGAN's generator, E a mirror of it (two strided
     convolutions, then a linear layer to the code) and D's image branch two strided convolutions;
-    ``"mlp"`` (the default) uses MLPs (``hidden``, ``e_hidden``, ``d_hidden``).
+    ``"mlp"`` (the default) uses MLPs (``hidden``, ``e_hidden``, ``d_hidden``). ``g_lr_scale`` gives G and E
+    their own learning rate, a multiple of D's, as in the GAN.
     """
 
     def __init__(
@@ -290,8 +291,11 @@ class BiGAN(_Adversarial):
         generator_loss: str = "non-saturating",
         architecture: str = "mlp",
         width: int = 64,
+        g_lr_scale: float = 1.0,
     ):
         super().__init__()
+        if g_lr_scale <= 0:
+            raise ValueError(f"g_lr_scale must be > 0 (G's and E's learning rate over D's), got {g_lr_scale}")
         if not d_hidden:
             raise ValueError("d_hidden needs at least one layer: it sets the width of D's x and z branches")
         if reconstruction < 0:
@@ -323,10 +327,10 @@ class BiGAN(_Adversarial):
         return [*self.d_x.parameters(), *self.d_z.parameters(), *self.d_joint.parameters()]
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
-        """[Adam for D, one Adam for G and E together], both with betas (0.5, 0.999)."""
+        """[Adam for D at ``lr``, one Adam for G and E together at ``g_lr_scale * lr``], betas (0.5, 0.999)."""
         return [
             _adam(self.discriminator_parameters(), lr),
-            _adam([*self.generator.parameters(), *self.encoder.parameters()], lr),
+            _adam([*self.generator.parameters(), *self.encoder.parameters()], lr * self.config["g_lr_scale"]),
         ]
 
     def _generated(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
