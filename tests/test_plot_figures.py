@@ -89,6 +89,7 @@ def test_generator_loss_shapes_shows_both_losses_and_their_slopes():
     left, right = fig.axes[:2]
     assert len(left.get_lines()) >= 2 and len(right.get_lines()) >= 2
     assert "minimax" in texts(fig) and "non-saturating" in texts(fig)
+    assert left.get_legend() is None and right.get_legend() is None and fig.legends  # one legend, below the panels
 
 
 def test_flow_on_points_draws_data_codes_density_and_samples():

@@ -53,6 +53,7 @@ def test_learning_curves_draw_one_line_per_model_on_a_log_axis():
     ax = plot.learning_curves(curve).axes[0]
     assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    assert f"starts at {ax.get_ylim()[0]:.0%}" in ax.get_ylabel()  # a zoomed accuracy axis says where it starts
 
 
 def test_unseen_class_figures(toy_models, digit_models):

@@ -140,8 +140,8 @@ RECIPES: dict[str, Recipe] = {
     "gan-mlp": Recipe("gan-mlp", GAN, {"latent_dim": 64}, steps=subset_passes(30, 64), batch_size=64, lr=2e-4),
     # DCGAN-style G, E its mirror, and D's image branch convolutional, with spectral norm in D; G and E learn five
     # times as fast as D. Against the MLP trio at the same 30 passes, G(E(x)) keeps the class more often and moved
-    # digits come out more real; at D's lr, or without spectral norm, it keeps the class less often
-    # (benchmarks/bigan_quality.py).
+    # digits come out more real (benchmarks/bigan_quality.py, which also trains it at D's lr and without spectral
+    # norm).
     "bigan": Recipe(
         "bigan",
         BiGAN,

@@ -39,7 +39,7 @@ def learning_curves(curve: object, title: str | None = None) -> plt.Figure:
     ax.set_xticks(curve.sizes, [f"{s:,}" for s in curve.sizes], fontsize=SMALL)
     ax.minorticks_off()
     ax.set_xlabel("training images (log scale, the same number per digit)")
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel(f"test accuracy (the axis starts at {ax.get_ylim()[0]:.0%})")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     ax.set_title(title or "Few samples vs many: accuracy against training-set size")

@@ -141,9 +141,7 @@ def generator_loss_shapes() -> plt.Figure:
         ax.set_xlabel("D(G(z)): how real D thinks a fake is")
         ax.axvspan(1e-3, 0.1, color="grey", alpha=0.12, label="early training: D spots fakes")
         ax.grid(alpha=0.3)
-    left.legend(fontsize=SMALL, loc="upper right")
-    right.legend(fontsize=SMALL, loc="center left")  # the right panel's curves leave its middle left empty
-    fig.tight_layout()
+    legend_below(fig, *left.get_legend_handles_labels())  # both panels share their colours; a legend inside covers data
     return fig
 
 
