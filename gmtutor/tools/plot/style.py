@@ -62,7 +62,7 @@ def legend_below(fig: Figure, handles: list, labels: list[str], columns: int | N
     out above it (``tight_layout`` with exactly the legend's height kept free)."""
     legend = fig.legend(handles, labels, fontsize=SMALL, loc="lower center", ncol=columns or len(labels), frameon=False)
     height = legend.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
-    fig.tight_layout(rect=(0, height + 0.02, 1, 1))  # a little air between the legend and the axis labels
+    fig.tight_layout(rect=(0, height + 0.04, 1, 1))  # air between the legend and the axis labels
 
 
 def compact_png(raw: bytes) -> bytes:
