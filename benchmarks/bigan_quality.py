@@ -28,7 +28,6 @@ import gmtutor as gm  # noqa: E402
 from gmtutor import evaluate  # noqa: E402
 from gmtutor.models.classifier import DigitCNN  # noqa: E402
 from gmtutor.tools.imagination import imagination  # noqa: E402
-from gmtutor.tools.latent import reconstruct_all  # noqa: E402
 
 MLP = {"architecture": "mlp", "spectral_norm": True, "g_lr_scale": 1.0}  # the previous recipe's networks
 VARIANTS = {  # name: settings added to the "bigan" recipe's model
@@ -87,16 +86,15 @@ def main() -> None:
             "keeps the class, logistic regression, subset test": evaluate.class_keeping_rate(
                 model, evaluation.x_test, evaluation.y_test, classifier
             ),
-            "keeps the class, CNN judge, subset test": judge.accuracy(
-                reconstruct_all(model, evaluation.x_test), evaluation.y_test
+            "keeps the class, CNN judge, subset test": evaluate.class_keeping_rate(
+                model, evaluation.x_test, evaluation.y_test, judge
             ),
             "probe": evaluate.probe_encoder(model, evaluation),
             "probe, random encoder": evaluate.probe_encoder(random_encoder, evaluation),
             "moved": [moved_digits(model, moved, judge, alpha) for alpha in ALPHAS],
         }
         if real is not None:
-            reconstructed = reconstruct_all(model, gm.as_images(real[0]))
-            row["keeps the class, CNN judge, t10k"] = judge.accuracy(reconstructed, real[1])
+            row["keeps the class, CNN judge, t10k"] = evaluate.class_keeping_rate(model, *real, judge)
         print(f"\n{name}: {seconds:.0f} s of training, {row['weights']:,} weights")
         for key in [k for k in row if k.startswith("keeps the class")]:
             print(f"  G(E(x)) {key:<54} {row[key]:6.1%}")
