@@ -47,6 +47,14 @@ VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit setting
     "InfoGAN, conv (the recipe)": ("infogan", {}, {}),
     "InfoGAN, conv (the recipe), seed 1": ("infogan", {}, {"seed": 1}),
     "InfoGAN, conv (the recipe), seed 2": ("infogan", {}, {"seed": 2}),
+    "InfoGAN, conv, Q on D's side (the paper's code), Q at D's lr": (
+        "infogan",
+        {"q_with_discriminator": True, "q_lr_scale": 1.0},
+        {},
+    ),
+    "InfoGAN, conv, Q on D's side, Q at 5x D's lr": ("infogan", {"q_with_discriminator": True}, {}),
+    "InfoGAN, conv, noise 16": ("infogan", {"noise_dim": 16}, {}),
+    "InfoGAN, conv, information weight 3": ("infogan", {"info_weight": 3.0}, {}),
 }
 
 

@@ -85,3 +85,32 @@ def test_d_trains_the_trunk_and_the_information_loss_trains_g_and_q():
     model._discriminator_half(x, made)["d_loss"].backward()  # D's loss: real against fake, no information term
     assert all(p.grad is None for p in model.code_head.parameters())
     assert all(p.grad is not None for p in model.trunk.parameters())
+
+
+def test_q_with_discriminator_puts_q_on_ds_side():
+    """The paper's code's split: D's step also lowers the information loss (Q's head and the trunk learn it);
+    G's optimiser holds G alone."""
+    model = gm.InfoGAN(
+        noise_dim=4,
+        categories=3,
+        continuous=1,
+        architecture="conv",
+        width=4,
+        shared=8,
+        g_lr_scale=2.0,
+        q_lr_scale=3.0,
+        q_with_discriminator=True,
+    )
+    opt_d, opt_g = model.configure_optimizers(1e-3)
+    rate = {id(p): group["lr"] for group in opt_d.param_groups for p in group["params"]}
+    assert all(rate[id(p)] == pytest.approx(3e-3) for p in model.code_head.parameters())
+    assert all(rate[id(p)] == pytest.approx(1e-3) for p in model.trunk.parameters())
+    assert {id(p) for group in opt_g.param_groups for p in group["params"]} == {
+        id(p) for p in model.generator.parameters()
+    }
+    assert {id(p) for p in model.discriminator_parameters()} == set(rate)  # G's step leaves all of them alone
+    x = torch.rand(8, 1, 28, 28)
+    made = model._generated(x)
+    model._discriminator_half(x, made)["d_loss"].backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.code_head.parameters())
+    assert all(p.grad is None for p in model.generator.parameters())  # the fakes were detached

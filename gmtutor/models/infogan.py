@@ -35,11 +35,13 @@ class InfoGAN(_Adversarial):
     strided convolutions and a dense layer of ``shared`` units (1,024 in the paper) with batch norm, under
     D's linear head and Q's 128-unit head; ``"mlp"`` (the default) uses MLPs (``hidden``, ``d_hidden``).
 
-    Training splits the work as common reference implementations do: D's loss (real against fake) trains
-    the trunk and D's head; the information loss trains G and Q's head, through the trunk without changing
-    it, so Q reads the features that D learned for telling real digits from fakes. ``g_lr_scale`` and
-    ``q_lr_scale`` give G and Q their own learning rates, as multiples of D's (the paper trains G and Q
-    five times faster than D).
+    Training splits the work in one of two ways. By default, as many PyTorch ports do, D's loss (real
+    against fake) trains the trunk and D's head, and the information loss trains G and Q's head through the
+    trunk without changing it, so Q reads the features that D learned for telling real digits from fakes.
+    With ``q_with_discriminator=True``, as in the paper's own code, Q is part of the discriminator side: D's
+    step also lowers the information loss on the (detached) fakes, training the shared trunk and Q's head
+    for both tasks, and G's step trains G alone. ``g_lr_scale`` and ``q_lr_scale`` give G and Q their own
+    learning rates, as multiples of D's (the paper trains G five times faster than D).
     ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full
     code: Q reads only the structured part (``infer_codes``)."""
 
@@ -59,6 +61,7 @@ class InfoGAN(_Adversarial):
         shared: int = 1024,
         g_lr_scale: float = 1.0,
         q_lr_scale: float = 1.0,
+        q_with_discriminator: bool = False,
     ):
         super().__init__()
         if noise_dim < 0 or categories < 2 or continuous < 0:
@@ -142,31 +145,41 @@ class InfoGAN(_Adversarial):
 
     # --- training -------------------------------------------------------------------------------------
     def discriminator_parameters(self) -> list[nn.Parameter]:
-        """D's trunk and real/fake head: what D's loss trains and the generator side's step leaves alone."""
-        return [*self.trunk.parameters(), *self.real_head.parameters()]
+        """D's trunk and real/fake head (and Q's head with ``q_with_discriminator``): what D's step trains and
+        the generator side's step leaves alone."""
+        q_head = list(self.code_head.parameters()) if self.config["q_with_discriminator"] else []
+        return [*self.trunk.parameters(), *self.real_head.parameters(), *q_head]
 
     def configure_optimizers(self, lr: float) -> list[torch.optim.Optimizer]:
-        """[Adam for D (trunk and head) at ``lr``, Adam for G at ``g_lr_scale * lr`` and Q's head at
-        ``q_lr_scale * lr``], all with betas (0.5, 0.999)."""
-        g_side = [
-            {"params": list(self.generator.parameters())},
-            {"params": list(self.code_head.parameters()), "lr": lr * self.config["q_lr_scale"]},
-        ]
-        return [_adam(self.discriminator_parameters(), lr), _adam(g_side, lr * self.config["g_lr_scale"])]
+        """[Adam for D's side at ``lr``, Adam for G's side at ``g_lr_scale * lr``], betas (0.5, 0.999); Q's
+        head, on whichever side trains it, at ``q_lr_scale * lr``."""
+        q_head = {"params": list(self.code_head.parameters()), "lr": lr * self.config["q_lr_scale"]}
+        d_side = [{"params": [*self.trunk.parameters(), *self.real_head.parameters()]}]
+        g_side = [{"params": list(self.generator.parameters())}]
+        (d_side if self.config["q_with_discriminator"] else g_side).append(q_head)
+        return [_adam(d_side, lr), _adam(g_side, lr * self.config["g_lr_scale"])]
 
     def information_loss(self, images: torch.Tensor, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Q's cross-entropy on the category and squared error on the continuous codes of ``images``,
         generated from ``inputs``; ``info`` is their weighted sum."""
+        return self._information(self.code_head(self._features(images)), inputs)
+
+    def _information(self, guess: torch.Tensor, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         _, category, continuous = self.split(inputs)
-        logits, means = self.infer_codes(images)
+        guess = guess.float()
+        logits, means = guess[:, : self.categories], guess[:, self.categories :]
         cross_entropy = F.cross_entropy(logits, category)
         squared = (means - continuous).pow(2).sum(1).mean() if self.continuous else means.sum() * 0.0
         info = self.config["info_weight"] * (cross_entropy + self.config["continuous_weight"] * squared)
         return {"info": info, "q_cross_entropy": cross_entropy, "q_squared_error": squared}
 
     def _discriminator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        real_logits, fake_logits = self.discriminate(x), self.discriminate(made["fake"].detach())
+        fake_features = self._features(made["fake"].detach())
+        real_logits = self.real_head(self._features(x)).squeeze(1)
+        fake_logits = self.real_head(fake_features).squeeze(1)
         d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
+        if self.config["q_with_discriminator"]:  # Q learns to read the code of the fakes G just drew
+            d_loss = d_loss + self._information(self.code_head(fake_features), made["z"])["info"]
         return {"d_loss": d_loss, "real_logits": real_logits, "fake_logits": fake_logits}
 
     def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
