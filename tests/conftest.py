@@ -1,4 +1,5 @@
-"""Fixtures shared by the unit tests: tiny IDX files and a local HTTP server on 127.0.0.1."""
+"""Fixtures shared by the unit tests: tiny IDX files, a local HTTP server on 127.0.0.1, the embedded
+subset and a CNN judge trained briefly on it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,25 @@ def idx_bytes(array: np.ndarray) -> bytes:
 
 def md5(raw: bytes) -> str:
     return hashlib.md5(raw).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def embedded():
+    """The embedded MNIST subset (4,000 training and 1,000 test digits)."""
+    import gmtutor as gm
+
+    return gm.load_mnist("embedded")
+
+
+@pytest.fixture(scope="session")
+def short_judge(embedded):
+    """A CNN judge trained for a short seeded run on 2,000 digits: enough to tell real digits from ghosts."""
+    import gmtutor as gm
+    from gmtutor.models.classifier import DigitCNN
+
+    model = DigitCNN()
+    gm.fit(model, embedded.subset(2000), steps=150, batch_size=64, device="cpu", progress=False, seed=0)
+    return model
 
 
 @pytest.fixture

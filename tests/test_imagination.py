@@ -9,24 +9,21 @@ import torch.nn.functional as F
 
 import gmtutor as gm
 from gmtutor.models.base import Capabilities
-from gmtutor.models.classifier import DigitCNN, jitter
+from gmtutor.models.classifier import jitter
 from gmtutor.tools.imagination import attribute_axis, imagination, move_to_every_class, style_kept
 from gmtutor.tools.latent import PixelSpace
 from gmtutor.tools.morphometry import measure
-from gmtutor.tools.realism import frechet_distance, precision_recall
+from gmtutor.tools.realism import density_coverage, frechet_distance, precision_recall
 
 
 @pytest.fixture(scope="module")
-def data():
-    return gm.load_mnist("embedded")
+def data(embedded):
+    return embedded
 
 
 @pytest.fixture(scope="module")
-def judge(data):
-    """A CNN judge trained for a short seeded run on 2,000 digits: enough to tell real digits from ghosts."""
-    model = DigitCNN()
-    gm.fit(model, data.subset(2000), steps=150, batch_size=64, device="cpu", progress=False, seed=0)
-    return model
+def judge(short_judge):
+    return short_judge
 
 
 def test_a_thickened_digit_measures_thicker_a_sheared_one_more_slanted_a_stretched_one_wider(data):
@@ -76,6 +73,37 @@ def test_precision_and_recall_see_a_collapsed_set_and_a_distant_one():
     assert precision > 0.9 and recall < 0.1  # real-looking, but one kind only
     precision, recall = precision_recall(real, same + 10)
     assert precision < 0.05 and recall < 0.05
+
+
+def test_precision_recall_density_coverage_match_prdc():
+    prdc = pytest.importorskip("prdc", reason="prdc, the reference implementation, is in the reference extra")
+    generator = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(600, 6, generator=generator), 1.3 * torch.randn(500, 6, generator=generator) + 0.3
+    reference = prdc.compute_prdc(real.numpy(), fake.numpy(), nearest_k=5)
+    precision, recall = precision_recall(real, fake, k=5)
+    density, coverage = density_coverage(real, fake, k=5)
+    assert (precision, recall) == pytest.approx((reference["precision"], reference["recall"]), abs=1e-6)
+    assert (density, coverage) == pytest.approx((reference["density"], reference["coverage"]), abs=1e-6)
+
+
+def test_outlying_fakes_raise_recall_but_not_coverage():
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randn(1000, 2, generator=generator)
+    one_mode = 0.1 * torch.randn(300, 2, generator=generator) + torch.tensor([1.0, 0.0])  # a corner of the real data
+    angles = torch.linspace(0, 2 * math.pi, 9)[:-1]
+    outliers = 6 * torch.stack([angles.cos(), angles.sin()], dim=1)  # eight fakes far outside it
+    _, recall_before = precision_recall(real, one_mode)
+    _, recall_after = precision_recall(real, torch.cat([one_mode, outliers]))
+    density_before, coverage_before = density_coverage(real, one_mode)
+    density_after, coverage_after = density_coverage(real, torch.cat([one_mode, outliers]))
+    assert recall_after > recall_before + 0.5  # the outliers' huge balls swallow the real data
+    assert coverage_after == pytest.approx(coverage_before, abs=0.01) and coverage_after < 0.2
+    assert density_after < density_before  # outliers sit in no real ball: density only falls
+    same = torch.randn(1000, 2, generator=generator)
+    density, coverage = density_coverage(real, same)
+    # A second sample of the real data: density about 1; coverage about 1 - 1/2^k when both sets are the
+    # same size (Naeem et al. 2020: a real ball misses all fakes when its k neighbours outrank them).
+    assert 0.8 < density < 1.2 and coverage == pytest.approx(1 - 0.5**3, abs=0.04)
 
 
 def test_the_cnn_judge_learns_and_its_features_see_cross_fades_as_unreal(judge, data):

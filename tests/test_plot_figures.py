@@ -177,3 +177,20 @@ def test_objective_experiment_sorts_variants_and_colours_them_by_objective():
     assert colours[0] == colours[1] != colours[2]  # noise orange, velocity blue
     assert [bool(bar.get_hatch()) for bar in left.patches] == [False, True, False]  # the independent one hatched
     assert "99%" in texts(fig) and "lower is better" in texts(fig)
+
+
+def test_nearest_training_digits_labels_each_pair_with_its_distance_and_marks_copies():
+    from gmtutor.tools.copying import novelty
+
+    generator = torch.Generator().manual_seed(0)
+    training = torch.rand(50, 1, 28, 28, generator=generator)
+    generated = torch.cat([training[:3], torch.rand(3, 1, 28, 28, generator=generator)])  # three copies, three new
+    result = novelty(generated, training, torch.rand(40, 1, 28, 28, generator=generator))
+    fig = gm.plot.nearest_training_digits(generated, training, result, n=6, title="Copies?")
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert [label.endswith("copy") for label in labels] == [True] * 3 + [False] * 3
+    assert "nearest\ntraining" in texts(fig) and "Copies?" in texts(fig)
+    first = gm.plot.nearest_training_digits(generated, training, result, n=2, nearest_first=True)
+    assert all(t.get_text().startswith("0.0") for t in first.axes[0].get_xticklabels())
+    with pytest.raises(ValueError, match="scores 6 digits"):
+        gm.plot.nearest_training_digits(generated[:4], training, result)

@@ -14,7 +14,14 @@ Two measures, both computed on features (N, D) that a trained judge gives each i
   balls (is every kind of real digit produced?). A blurry or ghosted set loses precision; a collapsed one
   loses recall.
 
-Precision and recall are computed on unit-length features (``normalize=True``, as ``scores`` does for
+- ``density_coverage`` (Naeem et al. 2020): the same balls around the real points, counted the other way.
+  *Density* is how many real balls hold a generated image, on average, divided by k (about 1 for
+  a generated set as real as the real one); *coverage* is the fraction of real balls that hold at
+  least one generated image. Recall counts real images inside balls drawn around the *generated*
+  points, so a few outlying fakes, whose balls are huge, can cover every real digit and raise
+  recall to near 1; coverage never draws a ball around a fake, so outliers cannot raise it.
+
+Precision, recall, density and coverage are computed on unit-length features (``normalize=True``, as ``scores`` does for
 the course). On raw ReLU features a ghosted or noisy image has weak activations,
 so it lands near the middle of the real digits' cloud, where the balls of the real points reach, and
 scores a precision as high as real digits do; on the unit sphere only its direction counts. The
@@ -87,8 +94,41 @@ def precision_recall(
     return float(precision), float(recall)
 
 
+def density_coverage(
+    real: torch.Tensor | np.ndarray,
+    generated: torch.Tensor | np.ndarray,
+    k: int = 3,
+    normalize: bool = False,
+    chunk: int = 2000,
+) -> tuple[float, float]:
+    """Density and coverage (Naeem et al. 2020) of ``generated`` against ``real`` features, with the real
+    points' k-th-neighbour balls; ``normalize`` scales every feature vector to unit length first."""
+    real, generated = (torch.as_tensor(np.asarray(f), dtype=torch.float32) for f in (real, generated))
+    if normalize:
+        real, generated = F.normalize(real, dim=1), F.normalize(generated, dim=1)
+    if len(real) <= k or len(generated) == 0:
+        raise ValueError(
+            f"need more than k={k} real vectors and some generated ones"
+            f", got {len(real)} and {len(generated)}"
+        )
+    radii = _kth_neighbour_radii(real, k, chunk)
+    balls_holding = torch.zeros(len(real))  # per real point: how many generated points its ball holds
+    for start in range(0, len(generated), chunk):
+        balls_holding += (torch.cdist(generated[start : start + chunk], real) <= radii[None, :]).sum(dim=0)
+    density = balls_holding.sum() / (k * len(generated))
+    coverage = (balls_holding > 0).float().mean()
+    return float(density), float(coverage)
+
+
 def scores(generated: torch.Tensor, real: torch.Tensor, k: int = 3) -> dict[str, float]:
-    """``{"FD", "precision", "recall"}`` of ``generated`` against ``real`` feature vectors (a judge's ``embed``):
-    the Frechet distance on the raw features, precision and recall on unit-length ones."""
+    """``{"FD", "precision", "recall", "density", "coverage"}`` of ``generated`` against ``real`` feature
+    vectors (a judge's ``embed``): the Frechet distance on the raw features, the rest on unit-length ones."""
     precision, recall = precision_recall(real, generated, k=k, normalize=True)
-    return {"FD": frechet_distance(generated, real), "precision": precision, "recall": recall}
+    density, coverage = density_coverage(real, generated, k=k, normalize=True)
+    return {
+        "FD": frechet_distance(generated, real),
+        "precision": precision,
+        "recall": recall,
+        "density": density,
+        "coverage": coverage,
+    }
