@@ -23,7 +23,7 @@ def test_nearest_training_finds_a_nudged_copy_at_distance_zero_and_its_index(dig
     chosen = torch.tensor([3, 141, 1999])
     nudged = torch.roll(train[chosen], shifts=(1, -2), dims=(2, 3))  # one pixel down, two left
     distances, nearest = nearest_training(nudged, train, max_shift=2)
-    assert np.allclose(distances, 0, atol=1e-3) and nearest.tolist() == chosen.tolist()
+    assert np.allclose(distances, 0, atol=0.05) and nearest.tolist() == chosen.tolist()
     unforgiving, _ = nearest_training(nudged, train)
     assert (unforgiving > 2).all()  # in plain pixels the nudged copy is as far as an unseen digit
     stored = (train[chosen] * 255).round().to(torch.uint8)  # the same digits as stored on disk

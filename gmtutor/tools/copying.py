@@ -33,6 +33,8 @@ from sklearn.cluster import KMeans
 
 from gmtutor.core.data import IMAGE_SIDE, as_images
 
+COPY_QUANTILE = 0.02  # a copy is nearer to a training digit than all but 2% of real test digits are
+
 
 def _on_cpu(x: torch.Tensor | np.ndarray) -> torch.Tensor:
     return torch.as_tensor(x).detach().cpu() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
@@ -163,22 +165,28 @@ class Novelty:
 def novelty(
     generated: torch.Tensor | np.ndarray,
     training: torch.Tensor | np.ndarray,
-    real_test: torch.Tensor | np.ndarray,
+    real_test: torch.Tensor | np.ndarray | None,
     max_shift: int = 0,
-    copy_quantile: float = 0.02,
+    copy_quantile: float = COPY_QUANTILE,
+    real_distances: np.ndarray | None = None,
 ) -> Novelty:
     """Compare generated digits' distances to their nearest training digit with real test digits' distances.
 
     Pass images to compare pixels (``max_shift=2`` forgives a nudge of up to 2 pixels) or feature
-    vectors of all three sets (the judge's ``embed``, unit length) to compare what the judge sees."""
+    vectors of all three sets (the judge's ``embed``, unit length) to compare what the judge sees.
+    ``real_distances``, the real test digits' own distances (``nearest_training(real_test, training, max_shift)``),
+    saves computing them again when many sets are scored; ``real_test`` may then be None."""
     if not 0 < copy_quantile < 0.5:
         raise ValueError(f"copy_quantile is a small fraction such as 0.02, got {copy_quantile}")
+    if real_distances is None:
+        if real_test is None:
+            raise ValueError("pass the real test digits (real_test) or their distances (real_distances)")
+        real_distances, _ = nearest_training(real_test, training, max_shift)
     distances, nearest = nearest_training(generated, training, max_shift)
-    real_distances, _ = nearest_training(real_test, training, max_shift)
     return Novelty(
         distances=distances,
         nearest=nearest,
-        real_distances=real_distances,
+        real_distances=np.asarray(real_distances),
         copy_threshold=float(np.quantile(real_distances, copy_quantile)),
         copy_quantile=copy_quantile,
     )

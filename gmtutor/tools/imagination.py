@@ -6,8 +6,11 @@ can fool a linear judge, so one number is not enough. ``imagination`` reports th
 
 - target rate: how often each judge labels the moved digit as the target class (a linear judge on
   pixels and a convolutional one);
-- realism: Frechet distance and precision/recall of the moved digits against real test digits, in the
+- realism: Frechet distance, precision/recall and density/coverage of the moved digits against real test digits, in the
   convolutional judge's features (``gmtutor.tools.realism``);
+- novelty: how near the moved digits lie to a training digit, against real test digits (the share of
+  copies and the median distance ratio, ``gmtutor.tools.copying``, in pixels forgiving a 2-pixel shift):
+  a copier passes the three measures above and fails this one;
 - style kept: for each of thickness, slant and width (``gmtutor.tools.morphometry``), the correlation
   between the source digit's value and the moved digit's, within each (source class, target class)
   pair: 1 when a thick 6 becomes a thick 0 and a thin 6 a thin 0, 0 when the move forgets the hand.
@@ -25,11 +28,13 @@ import torch
 from torch import nn
 
 from gmtutor.core.data import MNIST, as_images
+from gmtutor.tools.copying import COPY_QUANTILE, Novelty, nearest_training, novelty
 from gmtutor.tools.latent import class_centroids, decode_all, encode_all
 from gmtutor.tools.morphometry import MEASURES, measure
 from gmtutor.tools.realism import scores
 
 N_CLASSES = 10
+NOVELTY_SHIFT = 2  # pixels: a copy nudged this far still counts as a copy
 
 
 @dataclass
@@ -49,7 +54,8 @@ def move_to_every_class(model: nn.Module, data: MNIST, alpha: float) -> MovedDig
 
     A class-conditional denoiser (a model with ``relabel``, such as ``gm.DiffusionModel``) has no code space
     with class axes: it inverts each digit to noise under its own label and regenerates it under the
-    target label, and ``alpha`` is the guidance weight of the way back (1: the conditional model)."""
+    target label, and ``alpha`` is the guidance weight of the way back (1: the conditional model). Any other
+    model with ``relabel`` (the copier, ``StyleRetrieval``) is asked for each move directly."""
     labels = torch.as_tensor(data.y_test).cpu()
     index, source, target = [], [], []
     for a in range(N_CLASSES):
@@ -58,8 +64,10 @@ def move_to_every_class(model: nn.Module, data: MNIST, alpha: float) -> MovedDig
         source.append(labels[others])
         target.append(torch.full((len(others),), a))
     index, source, target = torch.cat(index), torch.cat(source), torch.cat(target)
-    if model.implements("relabel"):
+    if model.implements("relabel") and hasattr(model, "invert"):  # a denoiser: each digit inverted once, not 9 times
         return MovedDigits(_regenerate_as(model, data.x_test, labels, index, target, alpha), index, source, target)
+    if model.implements("relabel"):  # the retrieval baseline: no alpha, no code
+        return MovedDigits(model.relabel(data.x_test[index], source, target), index, source, target)
     centroids = class_centroids(model, data.x_train, data.y_train)
     codes = encode_all(model, data.x_test)
     moved = codes[index] + alpha * (centroids[target] - centroids[source])
@@ -109,12 +117,14 @@ class Imagination:
     target_rate: dict[str, float]
     realism: dict[str, float]
     style: dict[str, float] = field(default_factory=dict)
+    novelty: dict[str, float] = field(default_factory=dict)
 
     def row(self) -> dict[str, float]:
         return {
             "alpha": self.alpha,
             **self.target_rate,
             **self.realism,
+            **self.novelty,
             **{f"{k} kept": v for k, v in self.style.items()},
         }
 
@@ -127,6 +137,8 @@ def imagination(
     alpha: float,
     style_digits_per_class: int = 20,
     real_features: torch.Tensor | None = None,
+    novelty_digits: int = 1000,
+    real_distances: np.ndarray | None = None,
 ) -> Imagination:
     """Move ``data``'s test digits towards every other class at ``alpha`` and score them.
 
@@ -134,7 +146,8 @@ def imagination(
     gives the features for realism, against ``data``'s real test digits. Style is measured on the first
     ``style_digits_per_class`` test digits of each class (all their moves), as measuring is slow.
     ``real_features`` (``feature_judge.embed(data.x_test)``) saves embedding the test digits again when
-    many models are scored.
+    many models are scored. Novelty is measured on ``novelty_digits`` moves drawn at random (seeded), against
+    the test digits' own distances to the training digits (``real_distances``, computed when not given).
     """
     moved = move_to_every_class(model, data, alpha)
     target_rate = {
@@ -158,7 +171,19 @@ def imagination(
     moved_values = measure(moved.images[chosen])
     groups = (moved.source_class[chosen] * N_CLASSES + moved.target_class[chosen]).numpy()
     style = {name: style_kept(per_source[name][rows], moved_values[name], groups) for name in MEASURES}
-    return Imagination(alpha, target_rate, realism, style)
+    return Imagination(
+        alpha, target_rate, realism, style, moved_novelty(moved.images, data, novelty_digits, real_distances)
+    )
+
+
+def moved_novelty(
+    images: torch.Tensor, data: MNIST, count: int = 1000, real_distances: np.ndarray | None = None
+) -> dict[str, float]:
+    """``{"copies", "NN ratio"}`` of ``count`` of ``images`` drawn at random (seed 0), in pixels forgiving a
+    2-pixel shift, against ``data``'s test digits (``real_distances``: theirs, when already computed)."""
+    picks = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[:count]
+    result = novelty(images[picks], data.x_train, data.x_test, NOVELTY_SHIFT, real_distances=real_distances)
+    return result.row()
 
 
 def score_moves(
@@ -211,26 +236,38 @@ def imagination_table(
     progress: bool = True,
 ) -> list[dict[str, object]]:
     """``imagination`` for every model and alpha, as rows ``{"model": name, "alpha": ..., score: ...}``,
-    preceded by the real-digit floor (``real_digits_floor``)."""
+    preceded by the real-digit floor (``real_digits_floor``; its novelty is the test digits' own, which
+    sit at the copy line's 2% and a ratio of 1 by construction). A model that ignores alpha
+    (``uses_alpha = False``, the copier) is scored at the first alpha only."""
     from gmtutor.core.progress import progress_bar
 
     real = feature_judge.embed(data.x_test)
+    real_distances, nearest = nearest_training(data.x_test, data.x_train, NOVELTY_SHIFT)
+    floor_novelty = Novelty(
+        real_distances, nearest, real_distances, float(np.quantile(real_distances, COPY_QUANTILE)), COPY_QUANTILE
+    )
     rows: list[dict[str, object]] = [
-        {"model": "real digits (floor)", **scores(feature_judge.embed(data.x_train), real)}
+        {"model": "real digits (floor)", **scores(feature_judge.embed(data.x_train), real), **floor_novelty.row()}
     ]
-    bar = progress_bar(len(models) * len(alphas), "imagination", enabled=progress)
-    for name, model in models.items():
-        for alpha in alphas:
-            result = imagination(model, data, judges, feature_judge, alpha, real_features=real)
-            rows.append({"model": name, **result.row()})
-            bar.update(1)
+    runs = [(name, alpha) for name, model in models.items() for alpha in _alphas_for(model, alphas)]
+    bar = progress_bar(len(runs), "imagination", enabled=progress)
+    for name, alpha in runs:
+        result = imagination(
+            models[name], data, judges, feature_judge, alpha, real_features=real, real_distances=real_distances
+        )
+        rows.append({"model": name, **result.row()})
+        bar.update(1)
     bar.close()
     return rows
 
 
+def _alphas_for(model: nn.Module, alphas: tuple[float, ...]) -> tuple[float, ...]:
+    return alphas if getattr(model, "uses_alpha", True) else alphas[:1]
+
+
 def format_table(rows: list[dict[str, object]]) -> str:
-    """The rows of ``imagination_table`` as aligned text: rates and precision/recall in %, FD and
-    correlations to two decimals, blanks where a row has no value."""
+    """The rows of ``imagination_table`` as aligned text: rates, precision, recall, coverage and copies in %;
+    FD, density, distance ratios and correlations to two decimals, blanks where a row has no value."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
     width = {c: max(len(c), 8) for c in columns}
     width["model"] = max(len(str(row.get("model", ""))) for row in rows + [{"model": "model"}])
@@ -242,7 +279,7 @@ def format_table(rows: list[dict[str, object]]) -> str:
             return str(value)
         if column == "alpha":
             return f"{value:g}"
-        if "rate" in column or column in ("precision", "recall"):
+        if "rate" in column or column in ("precision", "recall", "coverage", "copies"):
             return f"{value:.1%}"
         return f"{value:.2f}"
 
