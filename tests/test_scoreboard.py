@@ -51,3 +51,17 @@ def test_each_family_gets_the_columns_it_can_fill(setting):
     assert "floor" not in costs and costs.splitlines()[0].count("|") == 7  # six columns, no floor row
     with pytest.raises(ValueError, match="unknown part"):
         format_scoreboard(rows, part="everything")
+
+
+def test_novelty_columns_catch_the_copier_and_pass_an_untrained_generator(setting):
+    from gmtutor.tools.retrieval import StyleRetrieval
+
+    data, judge = setting
+    copier = score_model("copier", StyleRetrieval(data), data, judge, n_samples=300, k=10)
+    noise = score_model("GAN", gm.GAN(latent_dim=8), data, judge, n_samples=300, k=10)
+    assert copier["sample copies"] == 1.0 and copier["imagination copies"] == 1.0
+    assert copier["sample FD"] < noise["sample FD"] and copier["sample coverage"] > noise["sample coverage"]
+    assert copier["imagination target rate"] > 0.5 and copier["parameters"] == 0
+    assert noise["sample copies"] == 0.0 and noise["sample NN ratio"] > 1  # new, and nothing like a digit
+    novelty_part = format_scoreboard([copier, noise], part="variety and novelty")
+    assert "| copier |" in novelty_part and "100.0%" in novelty_part

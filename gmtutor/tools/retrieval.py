@@ -30,8 +30,8 @@ class StyleRetrieval(Capabilities, nn.Module):
     def __init__(self, data: MNIST):
         super().__init__()
         self.config: dict = {}
-        self.images = as_images(data.x_train)
-        self.labels = torch.as_tensor(data.y_train).cpu()
+        self.register_buffer("images", as_images(data.x_train).clone())  # buffers: its state_dict says what it holds
+        self.register_buffer("labels", torch.as_tensor(data.y_train).cpu().clone())
         values = measure(self.images)
         self.style = np.stack([values[name] for name in MEASURES], axis=1)
         known = np.isfinite(self.style).all(axis=1)  # a blank or broken digit has no style: never retrieved
@@ -64,6 +64,10 @@ class StyleRetrieval(Capabilities, nn.Module):
     def relabel(self, x: torch.Tensor, source: torch.Tensor, target: torch.Tensor, **options: object) -> torch.Tensor:
         """The training digit of class ``target[i]`` nearest ``x[i]`` in style (``source`` is not needed)."""
         return self.images[self.retrieve(x, target)]
+
+    def parameter_count(self) -> int:
+        """None learned: it stores its training digits and looks them up."""
+        return 0
 
     def sample(self, n: int, *, generator: torch.Generator | None = None, **options: object) -> torch.Tensor:
         """``n`` training digits drawn at random without replacement (with it, beyond the training set's size)."""

@@ -5,10 +5,13 @@ Each model enters on the same terms (``score_model``):
 - likelihood: negative log-likelihood of the test digits as 8-bit images, in nats and bits/dim, under one
   convention (``gmtutor.models.likelihood``): exact for a flow, an upper bound for a VAE (negative ELBO
   and the importance-weighted bound, read as a continuous-Bernoulli density), none for a GAN;
-- samples: Frechet distance, precision and recall of ``n_samples`` samples against the real test
-  digits, in the CNN judge's features; the training digits' own scores are the floor;
+- samples: Frechet distance, precision, recall, density and coverage of ``n_samples`` samples against
+  the real test digits, in the CNN judge's features; the training digits' own scores are the floor;
+- novelty (``gmtutor.tools.copying``): of 1,000 samples and of the moved digits, the share of copies of a
+  training digit and the median distance to the nearest one over real test digits' (pixels, forgiving
+  a 2-pixel shift). The copier (``gmtutor.tools.retrieval``) plays a model to show what it catches;
 - imagination at alpha 1 (``gmtutor.tools.imagination``): the CNN judge's target rate, the Frechet
-  distance of the moved digits, and how much of the hand is kept (mean correlation over thickness,
+  distance and the copy share of the moved digits, and how much of the hand is kept (mean correlation over thickness,
   slant and width);
 - parameters and training seconds.
 
@@ -32,17 +35,27 @@ from gmtutor import zoo
 from gmtutor.core.data import MNIST, as_images
 from gmtutor.core.runtime import quick
 from gmtutor.models.likelihood import nats_to_bits_per_dim
-from gmtutor.tools.imagination import imagination, score_moves
+from gmtutor.tools.copying import novelty
+from gmtutor.tools.imagination import NOVELTY_SHIFT, imagination, score_moves
 from gmtutor.tools.latent import PixelSpace
 from gmtutor.tools.morphometry import MEASURES
 from gmtutor.tools.realism import scores
+from gmtutor.tools.retrieval import StyleRetrieval
 
 IMAGINATION_ALPHA = 1.0  # how far along each class axis a digit is moved for the imagination columns
+NOVELTY_SAMPLES = 1000  # samples whose nearest training digit is looked up (25 shifted lookups each)
 
 
 def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) -> dict[str, float]:
-    """FD, precision and recall of ``samples`` against ``real`` digits, in ``judge``'s features."""
+    """FD, precision, recall, density and coverage of ``samples`` against ``real`` digits, in ``judge``'s features."""
     return {f"sample {k}": v for k, v in scores(judge.embed(samples), judge.embed(real)).items()}
+
+
+def sample_novelty(samples: torch.Tensor, training: torch.Tensor, test: torch.Tensor) -> dict[str, float]:
+    """``{"sample copies", "sample NN ratio"}`` of the first ``NOVELTY_SAMPLES`` samples against the digits the
+    model was ``training`` on, with real ``test`` digits as the floor."""
+    found = novelty(samples[:NOVELTY_SAMPLES], training, test, max_shift=NOVELTY_SHIFT)
+    return found.row(prefix="sample ")
 
 
 def draw_samples(model: Any, n: int, seed: int = 0, batch_size: int = 1000) -> torch.Tensor:
@@ -78,19 +91,24 @@ def score_model(
     imagination_data: MNIST | None = None,
     seconds: float | None = None,
     space: Any = None,
+    trained_on: MNIST | None = None,
 ) -> dict[str, Any]:
     """One scoreboard row for ``model``: what it implements of ``nll``, ``sample`` and ``encode`` (or
     ``relabel``) is scored. Imagination moves digits in ``space`` (default: the model itself; Naive
-    Bayes's class means are the pixel baseline's centroids, ``PixelSpace``)."""
+    Bayes's class means are the pixel baseline's centroids, ``PixelSpace``). Novelty is measured against
+    ``trained_on``'s training digits (default: ``data``'s)."""
     row: dict[str, Any] = {"model": name}
     row.update(likelihood(model, data.x_test, k=k))
     if model.implements("sample"):
-        row.update(sample_quality(draw_samples(model, n_samples), data.x_test, judge))
+        samples = draw_samples(model, n_samples)
+        row.update(sample_quality(samples, data.x_test, judge))
+        row.update(sample_novelty(samples, (trained_on or data).x_train, data.x_test))
     space = space if space is not None else model
     if space.implements("encode") or space.implements("relabel"):
         moved = imagination(space, imagination_data or data, {"CNN": judge}, judge, alpha=IMAGINATION_ALPHA)
         row["imagination target rate"] = moved.target_rate["CNN target rate"]
         row["imagination FD"] = moved.realism["FD"]
+        row["imagination copies"] = moved.novelty["copies"]
         row["style kept"] = float(np.nanmean(list(moved.style.values())))
     row["parameters"] = model.parameter_count()
     history = getattr(model, "history", None)
@@ -121,7 +139,8 @@ def translation_row(name: str, model: nn.Module, data: MNIST, judge: nn.Module) 
 
 
 def floor_row(data: MNIST, judge: nn.Module) -> dict[str, Any]:
-    """The real training digits scored as samples: the best sample quality a model could reach."""
+    """The real training digits scored as samples: the best sample quality a model could reach (their novelty
+    is left out: training digits are copies by definition; the copier's row shows it)."""
     return {"model": "real training digits (floor)", **sample_quality(as_images(data.x_train), data.x_test, judge)}
 
 
@@ -135,6 +154,15 @@ PARTS = {
         "sample FD",
         "sample precision",
         "sample recall",
+    ],
+    "variety and novelty": [
+        "model",
+        "sample FD",
+        "sample density",
+        "sample coverage",
+        "sample copies",
+        "sample NN ratio",
+        "imagination copies",
     ],
     "imagination and cost": [
         "model",
@@ -160,13 +188,15 @@ def format_scoreboard(rows: list[dict[str, Any]], part: str | None = None) -> st
             return "–"
         if isinstance(value, str):
             return value
-        if column in ("sample precision", "sample recall", "imagination target rate"):
+        if column in ("sample precision", "sample recall", "sample coverage", "imagination target rate"):
             return f"{value:.0%}"
+        if column in ("sample copies", "imagination copies"):
+            return f"{value:.1%}"
         if column == "NLL bits/dim":
             return f"{value:.3f}"
         if column == "parameters":
             return f"{value:,}"
-        if column == "style kept":
+        if column in ("style kept", "sample density", "sample NN ratio"):
             return f"{value:.2f}"
         return f"{value:.1f}" if column != "training s" else f"{value:.0f}"
 
@@ -190,9 +220,10 @@ def course_scoreboard(
     data: MNIST, evaluation: MNIST, judge: nn.Module, extra: dict[str, nn.Module] | None = None, progress: bool = True
 ) -> list[dict[str, Any]]:
     """The course's scoreboard: the floor, Naive Bayes, the cached models of ``COURSE_MODELS``, any ``extra``
-    models, and the CycleGAN's pair. ``data`` is what the models were trained on, ``evaluation`` what they
-    are scored on. Each row is kept by ``gm.zoo.remember``, so a later notebook (or a warm run) reads rows
-    that an earlier one computed. Quick mode scores fewer samples, a looser bound and fewer moved digits."""
+    models, the copier (``StyleRetrieval``) and the CycleGAN's pair. ``data`` is what the models were trained
+    on, ``evaluation`` what they are scored on. Each row is kept by ``gm.zoo.remember``, so a later notebook
+    (or a warm run) reads rows that an earlier one computed. Quick mode scores fewer samples, a looser bound
+    and fewer moved digits."""
     from gmtutor.models.naive_bayes import GaussianNB
     from gmtutor.tools.classifiers import pixels
 
@@ -201,10 +232,17 @@ def course_scoreboard(
     entries: dict[str, Any] = {"Naive Bayes": GaussianNB().fit(pixels(data.x_train), data.y_train)}
     entries.update({name: zoo.get(recipe, data, progress=progress) for name, recipe in COURSE_MODELS.items()})
     entries.update(extra or {})
+    entries["copier (retrieval)"] = StyleRetrieval(data)  # what novelty is measured for
     board = [floor_row(evaluation, judge)]
     spaces = {"Naive Bayes": PixelSpace()}  # its class means are the pixel baseline's centroids
     for name, model in entries.items():
-        settings = {"n_samples": n_samples, "k": k, "imagination_data": moved, "space": spaces.get(name)}
+        settings = {
+            "n_samples": n_samples,
+            "k": k,
+            "imagination_data": moved,
+            "space": spaces.get(name),
+            "trained_on": data,
+        }
         scored = partial(score_model, name, model, evaluation, judge, **settings)
         key = {"model": zoo.identity(model), "judge": zoo.identity(judge), "data": data.describe()}
         key.update(name=name, n=n_samples, k=k, moved=len(moved.x_test))
@@ -224,6 +262,7 @@ __all__ = [
     "format_scoreboard",
     "draw_samples",
     "likelihood",
+    "sample_novelty",
     "sample_quality",
     "score_model",
     "translation_row",

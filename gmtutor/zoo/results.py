@@ -21,7 +21,7 @@ from gmtutor.core.checkpoint import class_key, weights_digest
 from gmtutor.core.files import write_atomically
 from gmtutor.core.runtime import cache_dir, quick
 
-RESULTS_VERSION = 1
+RESULTS_VERSION = 2
 _IN_MEMORY: dict[str, Any] = {}  # results that a read-only cache could not keep, for the rest of the process
 
 
