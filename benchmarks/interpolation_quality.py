@@ -8,10 +8,13 @@ digits (``gmtutor.tools.imagination``):
   judge (CNN, the recipe "judge");
 - realism: Frechet distance (FD), precision and recall of the moved digits against the real test
   digits, in the CNN judge's features; the first row is real training digits, the floor;
+- novelty: the share of moved digits that copy a training digit, and their median distance to the
+  nearest one over real test digits' (``gmtutor.tools.copying``);
 - style kept: correlation of the source's thickness, slant and width with the moved digit's.
 
 Models: the pixel baseline (add the difference of two class-mean images: a cross-fade), the 2-d and
-20-d VAEs, the BiGAN and RealNVP, trained with their full-mode recipes (first use trains and caches).
+20-d VAEs, the BiGAN and RealNVP, and the copier (the training digit of the target class nearest the
+source in style, ``gmtutor.tools.retrieval``), trained with their full-mode recipes (first use trains and caches).
 
     python benchmarks/interpolation_quality.py [--models vae-20d bigan] [--alphas 1 1.5]
 """
@@ -30,6 +33,7 @@ import gmtutor as gm  # noqa: E402
 from gmtutor.tools.evaluate import decoded_centroid_accuracy, digit_classifier  # noqa: E402
 from gmtutor.tools.imagination import format_table, imagination_table  # noqa: E402
 from gmtutor.tools.latent import PixelSpace  # noqa: E402
+from gmtutor.tools.retrieval import StyleRetrieval  # noqa: E402
 
 MODELS = ["vae-2d", "vae-20d", "bigan", "flow"]
 
@@ -56,6 +60,7 @@ def main() -> None:
     models = {"pixels (class means)": PixelSpace()}
     for name in args.models:
         models[name] = gm.zoo.get(name, trained_on, progress=False)
+    models["copier (retrieval)"] = StyleRetrieval(data)  # near the top on every measure but novelty
     start = time.perf_counter()
     rows = imagination_table(models, data, judges, judge, tuple(args.alphas), progress=False)
     print(format_table(rows))

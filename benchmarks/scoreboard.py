@@ -26,6 +26,7 @@ from common import save_results  # noqa: E402
 import gmtutor as gm  # noqa: E402
 from gmtutor.tools.classifiers import pixels  # noqa: E402
 from gmtutor.tools.latent import PixelSpace  # noqa: E402
+from gmtutor.tools.retrieval import StyleRetrieval  # noqa: E402
 from gmtutor.tools.scoreboard import (  # noqa: E402
     COURSE_MODELS,
     IMAGINATION_ALPHA,
@@ -55,8 +56,10 @@ def main() -> None:
     for name, recipe in FAMILIES.items():
         start = time.perf_counter()
         model = gm.zoo.get(recipe, trained_on, progress=False)
-        rows.append(score_model(name, model, data, judge, args.samples, args.k))
+        rows.append(score_model(name, model, data, judge, args.samples, args.k, trained_on=trained_on))
         print(f"scored {name} in {time.perf_counter() - start:.0f} s", flush=True)
+    copier = StyleRetrieval(trained_on)  # passes realism and style by copying: what the novelty columns catch
+    rows.append(score_model("copier (retrieval)", copier, data, judge, args.samples, args.k, trained_on=trained_on))
     cyclegan = gm.zoo.get("cyclegan", trained_on, progress=False)  # no samples from noise: its own pair only
     rows.append(translation_row("CycleGAN (6 ↔ 0 only)", cyclegan, data, judge))
     print(format_scoreboard(rows))
