@@ -194,3 +194,17 @@ def test_nearest_training_digits_labels_each_pair_with_its_distance_and_marks_co
     assert all(t.get_text().startswith("0.0") for t in first.axes[0].get_xticklabels())
     with pytest.raises(ValueError, match="scores 6 digits"):
         gm.plot.nearest_training_digits(generated[:4], training, result)
+
+
+def test_memorisation_curves_draw_novelty_and_realism_against_the_training_set_size():
+    rows = [
+        {"training digits": n, "copies": c, "NN ratio": r, "FD": fd}
+        for n, c, r, fd in ((10, 0.8, 0.4, 280.0), (100, 0.07, 0.75, 130.0), (1000, 0.0, 0.96, 118.0))
+    ]
+    fig = gm.plot.memorisation_curves(rows, floor_fd=25.0)
+    left, right = fig.axes
+    assert left.get_xscale() == "log" and right.get_xscale() == "log"
+    copies, ratio = left.get_lines()[:2]
+    assert list(copies.get_ydata()) == [0.8, 0.07, 0.0] and list(ratio.get_xdata()) == [10, 100, 1000]
+    assert 25.0 in [line.get_ydata()[0] for line in right.get_lines()]  # the floor
+    assert "Copying or creating?" in texts(fig) and "real digits (floor)" in texts(fig)

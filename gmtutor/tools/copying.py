@@ -40,6 +40,12 @@ def _on_cpu(x: torch.Tensor | np.ndarray) -> torch.Tensor:
     return torch.as_tensor(x).detach().cpu() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
 
 
+def _flat(x: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """(N, D) floats: uint8 pixels scaled to [0, 1] (as ``as_images`` does), anything else as it is."""
+    x = _on_cpu(x)
+    return (as_images(x) if x.dtype == torch.uint8 else x.float()).flatten(1)
+
+
 def _shifted(images: torch.Tensor, max_shift: int) -> list[torch.Tensor]:
     """Every copy of ``images`` (N, 28, 28) moved by up to ``max_shift`` pixels each way, blank pixels in."""
     side = images.shape[-1]
@@ -103,7 +109,7 @@ def data_copying(
     of generated against test nearest-training distances; averaged over cells weighted by their share
     of test vectors, counting only cells holding more than ``min_share`` of the generated ones
     (default: 20 of them, as the paper does)."""
-    train_v, test_v, gen_v = (_on_cpu(x).float().flatten(1).numpy() for x in (training, test, generated))
+    train_v, test_v, gen_v = (_flat(x).numpy() for x in (training, test, generated))
     if cells < 1 or len(train_v) < cells:
         raise ValueError(f"need 1 to {len(train_v)} cells (one per training vector at most), got {cells}")
     partition = KMeans(n_clusters=cells, n_init=4, random_state=seed).fit(train_v)

@@ -5,7 +5,7 @@
     training     loss and adversarial curves, class shares, accuracy bars
     latent       latent maps, pair canvases, alpha sweeps, the explorer's picture, animations
     imagination  target rate against realism, digits moved along style axes
-    copying      generated digits above their nearest training digits
+    copying      generated digits above their nearest training digits; the memorisation sweep
     two_d        two-dimensional toy data: decision regions, densities, flows on points
     diffusion    noising points, the paths samplers take, quality against sampling steps
     classifiers  Naive Bayes versus logistic regression on digits
@@ -26,7 +26,7 @@ from gmtutor.tools.plot.classifiers import (
     unseen_class_scores,
     unseen_digit_aucs,
 )
-from gmtutor.tools.plot.copying import nearest_training_digits
+from gmtutor.tools.plot.copying import memorisation_curves, nearest_training_digits
 from gmtutor.tools.plot.diffusion import (
     guidance_trade,
     noising_on_points,
@@ -89,6 +89,7 @@ __all__ = [
     "latent_scatter",
     "learning_curves",
     "loss_curves",
+    "memorisation_curves",
     "naive_bayes_samples",
     "nearest_training_digits",
     "newcomer_verdicts",

@@ -39,3 +39,30 @@ def nearest_training_digits(
         column_labels=labels,
         column_title=f"distance to the nearest training digit (copy line {result.copy_threshold:.1f})",
     )
+
+
+@styled
+def memorisation_curves(rows: list[dict[str, float]], floor_fd: float | None = None) -> plt.Figure:
+    """The memorisation sweep against the number of training digits (log scale): the copy share and the
+    distance ratio (left), the Frechet distance of the samples (right, with the real digits' floor)."""
+    n = np.array([row["training digits"] for row in rows])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    left.plot(n, [row["copies"] for row in rows], "o-", color="tab:red", label="copies (share of samples)")
+    left.plot(
+        n,
+        [row["NN ratio"] for row in rows],
+        "s-",
+        color="tab:blue",
+        label="distance ratio (1: as new as unseen digits)",
+    )
+    left.axhline(1.0, color="grey", lw=0.8, ls=":")
+    left.set(xscale="log", xlabel="training digits", ylim=(0, 1.5), title="Copying or creating?")
+    left.legend(loc="upper left")
+    right.plot(n, [row["FD"] for row in rows], "o-", color="black", label="samples")
+    if floor_fd is not None:
+        right.axhline(floor_fd, color="grey", ls="--", label="real digits (floor)")
+    right.set(xscale="log", xlabel="training digits", ylabel="Frechet distance (lower: more real)", title="Realism")
+    right.set_ylim(bottom=0)
+    right.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
