@@ -56,6 +56,8 @@ _MODULE_LAYERS = {
             "classifiers",
             "novelty",
             "copying",
+            "retrieval",
+            "memorisation",
             "realism",
             "toy",
             "widgets",

@@ -51,7 +51,7 @@ def test_real_unseen_digits_score_as_new(digits):
     result = novelty(unseen, train, floor, max_shift=2)
     assert result.copy_share < 0.08  # about copy_quantile (2%) by construction: the floor is the same kind of digit
     assert 0.85 < result.distance_ratio < 1.15
-    assert "copies" in result.summary() and set(result.row()) == {"copies", "NN ratio"}
+    assert "copies" in result.summary() and set(result.row()) == {"copies", "distance ratio"}
 
 
 def test_a_cross_fade_is_new_but_unrealistic(digits, short_judge):

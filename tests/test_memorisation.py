@@ -27,4 +27,4 @@ def test_a_short_seeded_sweep_copies_ten_digits_and_creates_from_a_thousand(
     assert few.novelty.copy_share > 0.3 and few.novelty.distance_ratio < 0.75  # its samples are its training digits
     assert many.novelty.copy_share < 0.05 and many.novelty.distance_ratio > 0.8  # as new as unseen digits, nearly
     assert many.realism["recall"] > few.realism["recall"] + 0.4  # ten digits' copies cannot cover MNIST
-    assert set(few.row()) >= {"training digits", "copies", "NN ratio", "FD", "coverage", "training s"}
+    assert set(few.row()) >= {"training digits", "copies", "distance ratio", "FD", "coverage", "training s"}

@@ -198,7 +198,7 @@ def test_nearest_training_digits_labels_each_pair_with_its_distance_and_marks_co
 
 def test_memorisation_curves_draw_novelty_and_realism_against_the_training_set_size():
     rows = [
-        {"training digits": n, "copies": c, "NN ratio": r, "FD": fd}
+        {"training digits": n, "copies": c, "distance ratio": r, "FD": fd}
         for n, c, r, fd in ((10, 0.8, 0.4, 280.0), (100, 0.07, 0.75, 130.0), (1000, 0.0, 0.96, 118.0))
     ]
     fig = gm.plot.memorisation_curves(rows, floor_fd=25.0)

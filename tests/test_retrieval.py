@@ -56,9 +56,9 @@ def test_the_table_ranks_the_copier_high_on_imagination_and_last_on_novelty(smal
     floor = by_model["real digits (floor)"][0]
     assert retrieval["CNN target rate"] > 0.8 and retrieval["CNN target rate"] > fade["CNN target rate"]
     assert retrieval["FD"] < fade["FD"] and retrieval["coverage"] > fade["coverage"]
-    assert retrieval["copies"] == 1.0 and retrieval["NN ratio"] < 0.01  # every digit is a training digit
-    assert fade["copies"] < 0.05 and fade["NN ratio"] > 0.9  # the cross-fade is new, if unrealistic
-    assert floor["copies"] == pytest.approx(0.02, abs=0.015) and floor["NN ratio"] == pytest.approx(1.0)
+    assert retrieval["copies"] == 1.0 and retrieval["distance ratio"] < 0.01  # every digit is a training digit
+    assert fade["copies"] < 0.05 and fade["distance ratio"] > 0.9  # the cross-fade is new, if unrealistic
+    assert floor["copies"] == pytest.approx(0.02, abs=0.015) and floor["distance ratio"] == pytest.approx(1.0)
     assert retrieval["thickness kept"] > 0.5
     text = format_table(rows)
     assert "copies" in text and "100.0%" in text

@@ -62,6 +62,6 @@ def test_novelty_columns_catch_the_copier_and_pass_an_untrained_generator(settin
     assert copier["sample copies"] == 1.0 and copier["imagination copies"] == 1.0
     assert copier["sample FD"] < noise["sample FD"] and copier["sample coverage"] > noise["sample coverage"]
     assert copier["imagination target rate"] > 0.5 and copier["parameters"] == 0
-    assert noise["sample copies"] == 0.0 and noise["sample NN ratio"] > 1  # new, and nothing like a digit
+    assert noise["sample copies"] == 0.0 and noise["sample distance ratio"] > 1  # new, and nothing like a digit
     novelty_part = format_scoreboard([copier, noise], part="variety and novelty")
     assert "| copier |" in novelty_part and "100.0%" in novelty_part

@@ -156,8 +156,8 @@ class Novelty:
         return float(np.median(self.distances) / np.median(self.real_distances))
 
     def row(self, prefix: str = "") -> dict[str, float]:
-        """``{"copies", "NN ratio"}`` for a table, each name after ``prefix``."""
-        return {f"{prefix}copies": self.copy_share, f"{prefix}NN ratio": self.distance_ratio}
+        """``{"copies", "distance ratio"}`` for a table, each name after ``prefix``."""
+        return {f"{prefix}copies": self.copy_share, f"{prefix}distance ratio": self.distance_ratio}
 
     def summary(self) -> str:
         """One line: the copy share against what real test digits would score, and the distance ratio."""

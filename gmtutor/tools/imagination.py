@@ -179,7 +179,7 @@ def imagination(
 def moved_novelty(
     images: torch.Tensor, data: MNIST, count: int = 1000, real_distances: np.ndarray | None = None
 ) -> dict[str, float]:
-    """``{"copies", "NN ratio"}`` of ``count`` of ``images`` drawn at random (seed 0), in pixels forgiving a
+    """``{"copies", "distance ratio"}`` of ``count`` of ``images`` drawn at random (seed 0), in pixels forgiving a
     2-pixel shift, against ``data``'s test digits (``real_distances``: theirs, when already computed)."""
     picks = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[:count]
     result = novelty(images[picks], data.x_train, data.x_test, NOVELTY_SHIFT, real_distances=real_distances)

@@ -108,8 +108,7 @@ def density_coverage(
         real, generated = F.normalize(real, dim=1), F.normalize(generated, dim=1)
     if len(real) <= k or len(generated) == 0:
         raise ValueError(
-            f"need more than k={k} real vectors and some generated ones"
-            f", got {len(real)} and {len(generated)}"
+            f"need more than k={k} real vectors and some generated ones, got {len(real)} and {len(generated)}"
         )
     radii = _kth_neighbour_radii(real, k, chunk)
     balls_holding = torch.zeros(len(real))  # per real point: how many generated points its ball holds

@@ -52,7 +52,7 @@ def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) 
 
 
 def sample_novelty(samples: torch.Tensor, training: torch.Tensor, test: torch.Tensor) -> dict[str, float]:
-    """``{"sample copies", "sample NN ratio"}`` of the first ``NOVELTY_SAMPLES`` samples against the digits the
+    """``{"sample copies", "sample distance ratio"}`` of the first ``NOVELTY_SAMPLES`` samples against the digits the
     model was ``training`` on, with real ``test`` digits as the floor."""
     found = novelty(samples[:NOVELTY_SAMPLES], training, test, max_shift=NOVELTY_SHIFT)
     return found.row(prefix="sample ")
@@ -161,7 +161,7 @@ PARTS = {
         "sample density",
         "sample coverage",
         "sample copies",
-        "sample NN ratio",
+        "sample distance ratio",
         "imagination copies",
     ],
     "imagination and cost": [
@@ -196,7 +196,7 @@ def format_scoreboard(rows: list[dict[str, Any]], part: str | None = None) -> st
             return f"{value:.3f}"
         if column == "parameters":
             return f"{value:,}"
-        if column in ("style kept", "sample density", "sample NN ratio"):
+        if column in ("style kept", "sample density", "sample distance ratio"):
             return f"{value:.2f}"
         return f"{value:.1f}" if column != "training s" else f"{value:.0f}"
 

@@ -42,20 +42,27 @@ def nearest_training_digits(
 
 
 @styled
-def memorisation_curves(rows: list[dict[str, float]], floor_fd: float | None = None) -> plt.Figure:
+def memorisation_curves(
+    rows: list[dict[str, float]], floor_fd: float | None = None, copy_line: float | None = None
+) -> plt.Figure:
     """The memorisation sweep against the number of training digits (log scale): the copy share and the
-    distance ratio (left), the Frechet distance of the samples (right, with the real digits' floor)."""
+    distance ratio (left, with the share that real test digits score, ``copy_line``), the Frechet distance
+    of the samples (right, with the real digits' floor)."""
     n = np.array([row["training digits"] for row in rows])
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     left.plot(n, [row["copies"] for row in rows], "o-", color="tab:red", label="copies (share of samples)")
     left.plot(
         n,
-        [row["NN ratio"] for row in rows],
+        [row["distance ratio"] for row in rows],
         "s-",
         color="tab:blue",
         label="distance ratio (1: as new as unseen digits)",
     )
-    left.axhline(1.0, color="grey", lw=0.8, ls=":")
+    left.axhline(1.0, color="tab:blue", lw=0.8, ls=":")
+    if copy_line is not None:
+        left.axhline(
+            copy_line, color="tab:red", lw=0.8, ls=":", label=f"real test digits' copy share ({copy_line:.0%})"
+        )
     left.set(xscale="log", xlabel="training digits", ylim=(0, 1.5), title="Copying or creating?")
     left.legend(loc="upper left")
     right.plot(n, [row["FD"] for row in rows], "o-", color="black", label="samples")
@@ -63,6 +70,9 @@ def memorisation_curves(rows: list[dict[str, float]], floor_fd: float | None = N
         right.axhline(floor_fd, color="grey", ls="--", label="real digits (floor)")
     right.set(xscale="log", xlabel="training digits", ylabel="Frechet distance (lower: more real)", title="Realism")
     right.set_ylim(bottom=0)
+    for ax in (left, right):
+        ax.set_xticks(n, [f"{int(v):,}" for v in n])
+        ax.minorticks_off()
     right.legend(loc="upper right")
     fig.tight_layout()
     return fig
