@@ -10,7 +10,10 @@ digits (``gmtutor.tools.imagination``):
   digits, in the CNN judge's features; the first row is real training digits, the floor;
 - novelty: the share of moved digits that copy a training digit, and their median distance to the
   nearest one over real test digits' (``gmtutor.tools.copying``);
-- style kept: correlation of the source's thickness, slant and width with the moved digit's.
+- style kept: correlation of the source's thickness, slant and width with the moved digit's;
+- the seed experiment (``gmtutor.tools.seed_experiment``): per model, the smallest alpha at which test 7s
+  moved along 6 -> 0 read as 0 more often than as 7 (the CNN judge's mean probabilities), with the
+  Frechet distance and copy share there.
 
 Models: the pixel baseline (add the difference of two class-mean images: a cross-fade), the 2-d and
 20-d VAEs, the BiGAN and RealNVP, and the copier (the training digit of the target class nearest the
@@ -34,6 +37,7 @@ from gmtutor.tools.evaluate import decoded_centroid_accuracy, digit_classifier  
 from gmtutor.tools.imagination import format_table, imagination_table  # noqa: E402
 from gmtutor.tools.latent import PixelSpace  # noqa: E402
 from gmtutor.tools.retrieval import StyleRetrieval  # noqa: E402
+from gmtutor.tools.seed_experiment import seed_experiment  # noqa: E402
 
 MODELS = ["vae-2d", "vae-20d", "bigan", "flow"]
 
@@ -70,7 +74,18 @@ def main() -> None:
         ", ".join(f"{name} {accuracy:.0%}" for name, accuracy in centroids.items()),
     )
     print(f"scored in {time.perf_counter() - start:.0f} s")
+    seeds = {}
+    print("The seed experiment: test 7s moved along 6 -> 0, judged by the CNN (FD against the real test 0s):")
+    for name, model in models.items():
+        found = seed_experiment(model, data, judge)
+        seeds[name] = {"rows": found.rows, "crossing": found.crossing, "floor FD": found.floor_fd}
+        print(f"  {name}: {found.summary()}")
     results.update(rows=rows, alphas=args.alphas, **{"decoded centroids labelled right": centroids})
+    results["seed experiment"] = seeds
+    results["seed experiment table"] = [  # one row a model, for the results page
+        {"model": name, "floor FD": seed["floor FD"], **(seed["crossing"] or {"alpha": None})}
+        for name, seed in seeds.items()
+    ]
     save_results("interpolation_quality", results, data=data.describe())
 
 

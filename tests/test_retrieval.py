@@ -60,5 +60,7 @@ def test_the_table_ranks_the_copier_high_on_imagination_and_last_on_novelty(smal
     assert fade["copies"] < 0.05 and fade["distance ratio"] > 0.9  # the cross-fade is new, if unrealistic
     assert floor["copies"] == pytest.approx(0.02, abs=0.015) and floor["distance ratio"] == pytest.approx(1.0)
     assert retrieval["thickness kept"] > 0.5
+    assert 0 < fade["FD ±"] < 0.2 * fade["FD"] and 0 < fade["CNN target rate ±"] < 0.1  # a spread, not noise
+    assert retrieval["copies ±"] == 0.0  # every resample is all copies
     text = format_table(rows)
     assert "copies" in text and "100.0%" in text

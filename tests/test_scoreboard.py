@@ -48,7 +48,7 @@ def test_each_family_gets_the_columns_it_can_fill(setting):
     table = format_scoreboard(rows)
     assert table.count("\n") == len(rows) + 1 and "| GAN | none | – |" in table
     costs = format_scoreboard(rows, part="imagination and cost")
-    assert "floor" not in costs and costs.splitlines()[0].count("|") == 7  # six columns, no floor row
+    assert "floor" not in costs and costs.splitlines()[0].count("|") == 9  # eight columns, no floor row
     with pytest.raises(ValueError, match="unknown part"):
         format_scoreboard(rows, part="everything")
 
@@ -63,5 +63,6 @@ def test_novelty_columns_catch_the_copier_and_pass_an_untrained_generator(settin
     assert copier["sample FD"] < noise["sample FD"] and copier["sample coverage"] > noise["sample coverage"]
     assert copier["imagination target rate"] > 0.5 and copier["parameters"] == 0
     assert noise["sample copies"] == 0.0 and noise["sample distance ratio"] > 1  # new, and nothing like a digit
+    assert 0 < copier["sample FD ±"] < copier["sample FD"] and 0 < copier["imagination FD ±"] < copier["imagination FD"]
     novelty_part = format_scoreboard([copier, noise], part="variety and novelty")
     assert "| copier |" in novelty_part and "100.0%" in novelty_part

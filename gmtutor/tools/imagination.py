@@ -11,6 +11,8 @@ can fool a linear judge, so one number is not enough. ``imagination`` reports th
 - novelty: how near the moved digits lie to a training digit, against real test digits (the share of
   copies and the median distance ratio, ``gmtutor.tools.copying``, in pixels forgiving a 2-pixel shift):
   a copier passes the three measures above and fails this one;
+- spread: the bootstrap standard deviation (``gmtutor.tools.spread``) of each target rate, the Frechet
+  distance and the copy share over resamples of the source digits (columns ending in "±");
 - style kept: for each of thickness, slant and width (``gmtutor.tools.morphometry``), the correlation
   between the source digit's value and the moved digit's, within each (source class, target class)
   pair: 1 when a thick 6 becomes a thick 0 and a thin 6 a thin 0, 0 when the move forgets the hand.
@@ -31,7 +33,8 @@ from gmtutor.core.data import MNIST, as_images
 from gmtutor.tools.copying import COPY_QUANTILE, Novelty, nearest_training, novelty
 from gmtutor.tools.latent import class_centroids, decode_all, encode_all
 from gmtutor.tools.morphometry import MEASURES, measure
-from gmtutor.tools.realism import scores
+from gmtutor.tools.realism import frechet_distance, scores
+from gmtutor.tools.spread import bootstrap_spread
 
 N_CLASSES = 10
 NOVELTY_SHIFT = 2  # pixels: a copy nudged this far still counts as a copy
@@ -118,6 +121,7 @@ class Imagination:
     realism: dict[str, float]
     style: dict[str, float] = field(default_factory=dict)
     novelty: dict[str, float] = field(default_factory=dict)
+    spread: dict[str, float] = field(default_factory=dict)  # bootstrap standard deviations, "<score> ±"
 
     def row(self) -> dict[str, float]:
         return {
@@ -126,6 +130,7 @@ class Imagination:
             **self.realism,
             **self.novelty,
             **{f"{k} kept": v for k, v in self.style.items()},
+            **self.spread,
         }
 
 
@@ -150,12 +155,17 @@ def imagination(
     the test digits' own distances to the training digits (``real_distances``, computed when not given).
     """
     moved = move_to_every_class(model, data, alpha)
-    target_rate = {
-        f"{name} target rate": float((judge.predict(moved.images) == moved.target_class).float().mean())
-        for name, judge in judges.items()
-    }
+    hits = {name: (judge.predict(moved.images) == moved.target_class).cpu().numpy() for name, judge in judges.items()}
+    target_rate = {f"{name} target rate": float(right.mean()) for name, right in hits.items()}
     real = real_features if real_features is not None else feature_judge.embed(data.x_test)
-    realism = scores(feature_judge.embed(moved.images), real)
+    features = feature_judge.embed(moved.images)
+    realism = scores(features, real)
+    sources = moved.source_index.numpy()  # the moves of one source digit are resampled together
+    spread = {
+        f"{name} target rate ±": bootstrap_spread(sources, lambda i, r=right: r[i].mean())
+        for name, right in hits.items()
+    }
+    spread["FD ±"] = bootstrap_spread(sources, lambda i: frechet_distance(features[torch.as_tensor(i)], real))
 
     labels = torch.as_tensor(data.y_test).cpu()
     rank_in_class = torch.zeros(len(labels), dtype=torch.long)
@@ -171,19 +181,19 @@ def imagination(
     moved_values = measure(moved.images[chosen])
     groups = (moved.source_class[chosen] * N_CLASSES + moved.target_class[chosen]).numpy()
     style = {name: style_kept(per_source[name][rows], moved_values[name], groups) for name in MEASURES}
-    return Imagination(
-        alpha, target_rate, realism, style, moved_novelty(moved.images, data, novelty_digits, real_distances)
-    )
+    novel = moved_novelty(moved.images, data, novelty_digits, real_distances)
+    is_copy = novel.distances < novel.copy_threshold
+    spread["copies ±"] = bootstrap_spread(np.arange(len(is_copy)), lambda i: is_copy[i].mean())
+    return Imagination(alpha, target_rate, realism, style, novel.row(), spread)
 
 
 def moved_novelty(
     images: torch.Tensor, data: MNIST, count: int = 1000, real_distances: np.ndarray | None = None
-) -> dict[str, float]:
-    """``{"copies", "distance ratio"}`` of ``count`` of ``images`` drawn at random (seed 0), in pixels forgiving a
-    2-pixel shift, against ``data``'s test digits (``real_distances``: theirs, when already computed)."""
+) -> Novelty:
+    """The novelty of ``count`` of ``images`` drawn at random (seed 0), in pixels forgiving a 2-pixel shift,
+    against ``data``'s test digits (``real_distances``: theirs, when already computed)."""
     picks = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[:count]
-    result = novelty(images[picks], data.x_train, data.x_test, NOVELTY_SHIFT, real_distances=real_distances)
-    return result.row()
+    return novelty(images[picks], data.x_train, data.x_test, NOVELTY_SHIFT, real_distances=real_distances)
 
 
 def score_moves(
@@ -279,7 +289,7 @@ def format_table(rows: list[dict[str, object]]) -> str:
             return str(value)
         if column == "alpha":
             return f"{value:g}"
-        if "rate" in column or column in ("precision", "recall", "coverage", "copies"):
+        if "rate" in column or column.removesuffix(" ±") in ("precision", "recall", "coverage", "copies"):
             return f"{value:.1%}"
         return f"{value:.2f}"
 

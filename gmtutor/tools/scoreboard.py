@@ -11,8 +11,10 @@ Each model enters on the same terms (``score_model``):
   training digit and the median distance to the nearest one over real test digits' (pixels, forgiving
   a 2-pixel shift). The copier (``gmtutor.tools.retrieval``) plays a model to show what it catches;
 - imagination at alpha 1 (``gmtutor.tools.imagination``): the CNN judge's target rate, the Frechet
-  distance and the copy share of the moved digits, and how much of the hand is kept (mean correlation over thickness,
-  slant and width);
+  distance and the copy share of the moved digits, and how much of the hand is kept (mean correlation
+  over thickness, slant and width);
+- spread: bootstrap standard deviations (``gmtutor.tools.spread``) of the sample FD (over the samples)
+  and of the imagination target rate and FD (over the source digits), in the columns ending in "±";
 - parameters and training seconds.
 
 Each model is asked what it can do through the methods it defines (``implements``): ``nll`` gives a
@@ -39,16 +41,22 @@ from gmtutor.tools.copying import novelty
 from gmtutor.tools.imagination import NOVELTY_SHIFT, imagination, score_moves
 from gmtutor.tools.latent import PixelSpace
 from gmtutor.tools.morphometry import MEASURES
-from gmtutor.tools.realism import scores
+from gmtutor.tools.realism import frechet_distance, scores
 from gmtutor.tools.retrieval import StyleRetrieval
+from gmtutor.tools.spread import bootstrap_spread
 
 IMAGINATION_ALPHA = 1.0  # how far along each class axis a digit is moved for the imagination columns
 NOVELTY_SAMPLES = 1000  # samples whose nearest training digit is looked up (25 shifted lookups each)
 
 
 def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) -> dict[str, float]:
-    """FD, precision, recall, density and coverage of ``samples`` against ``real`` digits, in ``judge``'s features."""
-    return {f"sample {k}": v for k, v in scores(judge.embed(samples), judge.embed(real)).items()}
+    """FD, precision, recall, density and coverage of ``samples`` against ``real`` digits, in ``judge``'s features,
+    and the FD's bootstrap spread over the samples ("sample FD ±")."""
+    features, real_features = judge.embed(samples), judge.embed(real)
+    row = {f"sample {k}": v for k, v in scores(features, real_features).items()}
+    each = np.arange(len(features))
+    row["sample FD ±"] = bootstrap_spread(each, lambda i: frechet_distance(features[torch.as_tensor(i)], real_features))
+    return row
 
 
 def sample_novelty(samples: torch.Tensor, training: torch.Tensor, test: torch.Tensor) -> dict[str, float]:
@@ -109,6 +117,8 @@ def score_model(
         row["imagination target rate"] = moved.target_rate["CNN target rate"]
         row["imagination FD"] = moved.realism["FD"]
         row["imagination copies"] = moved.novelty["copies"]
+        row["imagination target rate ±"] = moved.spread["CNN target rate ±"]
+        row["imagination FD ±"] = moved.spread["FD ±"]
         row["style kept"] = float(np.nanmean(list(moved.style.values())))
     row["parameters"] = model.parameter_count()
     history = getattr(model, "history", None)
@@ -158,6 +168,7 @@ PARTS = {
     "variety and novelty": [
         "model",
         "sample FD",
+        "sample FD ±",
         "sample density",
         "sample coverage",
         "sample copies",
@@ -167,7 +178,9 @@ PARTS = {
     "imagination and cost": [
         "model",
         "imagination target rate",
+        "imagination target rate ±",
         "imagination FD",
+        "imagination FD ±",
         "style kept",
         "parameters",
         "training s",
@@ -188,6 +201,7 @@ def format_scoreboard(rows: list[dict[str, Any]], part: str | None = None) -> st
             return "–"
         if isinstance(value, str):
             return value
+        column = column.removesuffix(" ±")  # a spread reads in its score's units
         if column in ("sample precision", "sample recall", "sample coverage", "imagination target rate"):
             return f"{value:.0%}"
         if column in ("sample copies", "imagination copies"):

@@ -1,0 +1,36 @@
+"""The seed experiment's measurement: a cross-fade drifts towards 0; the copier 'passes' at once, by copying."""
+
+import pytest
+
+from gmtutor.tools.latent import PixelSpace
+from gmtutor.tools.retrieval import StyleRetrieval
+from gmtutor.tools.seed_experiment import seed_experiment
+
+
+@pytest.fixture(scope="module")
+def small(embedded):
+    return embedded.per_class(train=100, test=20)
+
+
+def test_moving_pixels_along_6_to_0_raises_p0_from_where_the_7s_start(small, short_judge):
+    result = seed_experiment(PixelSpace(), small, short_judge, alphas=(0.0, 1.0, 2.0, 3.0))
+    first, last = result.rows[0], result.rows[-1]
+    assert first["p(7)"] > 0.6 and first["p(0)"] < 0.1  # alpha 0: the 7s themselves
+    assert last["p(0)"] > first["p(0)"] + 0.1 and last["p(7)"] < first["p(7)"]
+    assert first["copies"] < 0.2  # test 7s are not training digits
+    assert result.floor_fd < last["FD"]
+    assert ("passes" in result.summary()) == (result.crossing is not None)
+
+
+def test_the_copier_passes_at_every_alpha_by_copying(small, short_judge):
+    result = seed_experiment(StyleRetrieval(small), small, short_judge, alphas=(0.0, 1.0))
+    assert result.crossing is not None and result.crossing["alpha"] == 0.0
+    assert result.crossing["copies"] == 1.0 and result.rows[0] == {**result.rows[1], "alpha": 0.0}
+    assert "copies 100.0%" in result.summary()
+
+
+def test_a_model_that_cannot_move_a_digit_is_refused(small, short_judge):
+    import gmtutor as gm
+
+    with pytest.raises(ValueError, match="no code space"):
+        seed_experiment(gm.GAN(latent_dim=8), small, short_judge)
