@@ -68,7 +68,11 @@ def main() -> None:
     start = time.perf_counter()
     rows = imagination_table(models, data, judges, judge, tuple(args.alphas), progress=False)
     print(format_table(rows))
-    centroids = {name: decoded_centroid_accuracy(model, data, judge) for name, model in models.items()}
+    centroids = {  # the copier has no code space, so no centroids to decode
+        name: decoded_centroid_accuracy(model, data, judge)
+        for name, model in models.items()
+        if model.implements("encode")
+    }
     print(
         "decoded class centroids labelled as their class (CNN judge):",
         ", ".join(f"{name} {accuracy:.0%}" for name, accuracy in centroids.items()),

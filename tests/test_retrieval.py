@@ -64,3 +64,11 @@ def test_the_table_ranks_the_copier_high_on_imagination_and_last_on_novelty(smal
     assert retrieval["copies ±"] == 0.0  # every resample is all copies
     text = format_table(rows)
     assert "copies" in text and "100.0%" in text
+
+
+def test_format_table_shows_the_chosen_columns_and_names_a_missing_one():
+    rows = [{"model": "a", "FD": 1.0, "copies": 0.5}, {"model": "b", "FD": 2.0}]
+    text = format_table(rows, ["copies"])
+    assert "FD" not in text and "50.0%" in text and text.splitlines()[0].startswith("model")
+    with pytest.raises(ValueError, match="no column"):
+        format_table(rows, ["coverage"])

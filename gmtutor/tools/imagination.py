@@ -275,10 +275,16 @@ def _alphas_for(model: nn.Module, alphas: tuple[float, ...]) -> tuple[float, ...
     return alphas if getattr(model, "uses_alpha", True) else alphas[:1]
 
 
-def format_table(rows: list[dict[str, object]]) -> str:
+def format_table(rows: list[dict[str, object]], columns: list[str] | None = None) -> str:
     """The rows of ``imagination_table`` as aligned text: rates, precision, recall, coverage and copies in %;
-    FD, density, distance ratios and correlations to two decimals, blanks where a row has no value."""
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    FD, density, distance ratios and correlations to two decimals, blanks where a row has no value.
+    ``columns`` picks the columns to show after "model" (all, by default), so a wide table can be read in parts."""
+    present = list(dict.fromkeys(key for row in rows for key in row))
+    if columns is not None:
+        unknown = [c for c in columns if c not in present]
+        if unknown:
+            raise ValueError(f"no column {unknown} in these rows; they have {present}")
+    columns = ["model", *[c for c in columns if c != "model"]] if columns is not None else present
     width = {c: max(len(c), 8) for c in columns}
     width["model"] = max(len(str(row.get("model", ""))) for row in rows + [{"model": "model"}])
 
