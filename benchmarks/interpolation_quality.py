@@ -33,11 +33,16 @@ os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the 
 from common import real_test_set, save_results  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
+from gmtutor.tools.copying import COPY_QUANTILE  # noqa: E402
 from gmtutor.tools.evaluate import decoded_centroid_accuracy, digit_classifier  # noqa: E402
-from gmtutor.tools.imagination import format_table, imagination_table  # noqa: E402
+from gmtutor.tools.imagination import (  # noqa: E402
+    NOVELTY_SHIFT,  # noqa: E402
+    format_table,
+    imagination_table,
+)
 from gmtutor.tools.latent import PixelSpace  # noqa: E402
 from gmtutor.tools.retrieval import StyleRetrieval  # noqa: E402
-from gmtutor.tools.seed_experiment import seed_experiment  # noqa: E402
+from gmtutor.tools.seed_experiment import SEED_ALPHAS, seed_experiment  # noqa: E402
 
 MODELS = ["vae-2d", "vae-20d", "bigan", "flow"]
 
@@ -86,6 +91,8 @@ def main() -> None:
         print(f"  {name}: {found.summary()}")
     results.update(rows=rows, alphas=args.alphas, **{"decoded centroids labelled right": centroids})
     results["seed experiment"] = seeds
+    results["seed settings"] = {"source": 7, "from": 6, "to": 0, "alphas": list(SEED_ALPHAS)}
+    results["copy quantile"], results["shift"] = COPY_QUANTILE, NOVELTY_SHIFT
     results["seed experiment table"] = [  # one row a model, for the results page
         {"model": name, "floor FD": seed["floor FD"], **(seed["crossing"] or {"alpha": None})}
         for name, seed in seeds.items()
