@@ -34,6 +34,7 @@ from sklearn.cluster import KMeans
 from gmtutor.core.data import IMAGE_SIDE, as_images
 
 COPY_QUANTILE = 0.02  # a copy is nearer to a training digit than all but 2% of real test digits are
+NOVELTY_SHIFT = 2  # pixels the course forgives: a copy nudged this far still counts as a copy
 
 
 def _on_cpu(x: torch.Tensor | np.ndarray) -> torch.Tensor:

@@ -30,14 +30,13 @@ import torch
 from torch import nn
 
 from gmtutor.core.data import MNIST, as_images
-from gmtutor.tools.copying import COPY_QUANTILE, Novelty, nearest_training, novelty
+from gmtutor.tools.copying import COPY_QUANTILE, NOVELTY_SHIFT, Novelty, nearest_training, novelty
 from gmtutor.tools.latent import class_centroids, decode_all, encode_all
 from gmtutor.tools.morphometry import MEASURES, measure
 from gmtutor.tools.realism import frechet_distance, scores
 from gmtutor.tools.spread import bootstrap_spread
 
 N_CLASSES = 10
-NOVELTY_SHIFT = 2  # pixels: a copy nudged this far still counts as a copy
 
 
 @dataclass

@@ -25,11 +25,10 @@ from torch import nn
 
 from gmtutor import zoo
 from gmtutor.core.data import MNIST, as_images
-from gmtutor.tools.copying import Novelty, novelty
+from gmtutor.tools.copying import NOVELTY_SHIFT, Novelty, novelty
 from gmtutor.tools.realism import scores
 
 SWEEP_SIZES = (10, 100, 1000, 4000)
-NOVELTY_SHIFT = 2  # pixels forgiven, as in the imagination table
 
 
 def training_digits(data: MNIST, n: int) -> MNIST:

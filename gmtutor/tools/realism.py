@@ -75,6 +75,29 @@ def _inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, ch
     return torch.cat(inside)
 
 
+def _feature_sets(
+    real: torch.Tensor | np.ndarray, generated: torch.Tensor | np.ndarray, normalize: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both sets as float32 tensors, each vector scaled to unit length when ``normalize``."""
+    real, generated = (torch.as_tensor(np.asarray(f), dtype=torch.float32) for f in (real, generated))
+    if normalize:
+        real, generated = F.normalize(real, dim=1), F.normalize(generated, dim=1)
+    return real, generated
+
+
+def _precision_recall(real, generated, real_radii, k: int, chunk: int) -> tuple[float, float]:
+    precision = _inside(generated, real, real_radii, chunk).float().mean()
+    recall = _inside(real, generated, _kth_neighbour_radii(generated, k, chunk), chunk).float().mean()
+    return float(precision), float(recall)
+
+
+def _density_coverage(real, generated, real_radii, k: int, chunk: int) -> tuple[float, float]:
+    balls_holding = torch.zeros(len(real))  # per real point: how many generated points its ball holds
+    for start in range(0, len(generated), chunk):
+        balls_holding += (torch.cdist(generated[start : start + chunk], real) <= real_radii[None, :]).sum(dim=0)
+    return float(balls_holding.sum() / (k * len(generated))), float((balls_holding > 0).float().mean())
+
+
 def precision_recall(
     real: torch.Tensor | np.ndarray,
     generated: torch.Tensor | np.ndarray,
@@ -84,14 +107,10 @@ def precision_recall(
 ) -> tuple[float, float]:
     """Improved precision and recall (Kynkaanniemi et al. 2019) of ``generated`` against ``real`` features,
     with k-th-neighbour balls; ``normalize`` scales every feature vector to unit length first."""
-    real, generated = (torch.as_tensor(np.asarray(f), dtype=torch.float32) for f in (real, generated))
-    if normalize:
-        real, generated = F.normalize(real, dim=1), F.normalize(generated, dim=1)
+    real, generated = _feature_sets(real, generated, normalize)
     if min(len(real), len(generated)) <= k:
         raise ValueError(f"need more than k={k} vectors in each set, got {len(real)} real and {len(generated)}")
-    precision = _inside(generated, real, _kth_neighbour_radii(real, k, chunk), chunk).float().mean()
-    recall = _inside(real, generated, _kth_neighbour_radii(generated, k, chunk), chunk).float().mean()
-    return float(precision), float(recall)
+    return _precision_recall(real, generated, _kth_neighbour_radii(real, k, chunk), k, chunk)
 
 
 def density_coverage(
@@ -103,27 +122,25 @@ def density_coverage(
 ) -> tuple[float, float]:
     """Density and coverage (Naeem et al. 2020) of ``generated`` against ``real`` features, with the real
     points' k-th-neighbour balls; ``normalize`` scales every feature vector to unit length first."""
-    real, generated = (torch.as_tensor(np.asarray(f), dtype=torch.float32) for f in (real, generated))
-    if normalize:
-        real, generated = F.normalize(real, dim=1), F.normalize(generated, dim=1)
+    real, generated = _feature_sets(real, generated, normalize)
     if len(real) <= k or len(generated) == 0:
         raise ValueError(
             f"need more than k={k} real vectors and some generated ones, got {len(real)} and {len(generated)}"
         )
-    radii = _kth_neighbour_radii(real, k, chunk)
-    balls_holding = torch.zeros(len(real))  # per real point: how many generated points its ball holds
-    for start in range(0, len(generated), chunk):
-        balls_holding += (torch.cdist(generated[start : start + chunk], real) <= radii[None, :]).sum(dim=0)
-    density = balls_holding.sum() / (k * len(generated))
-    coverage = (balls_holding > 0).float().mean()
-    return float(density), float(coverage)
+    return _density_coverage(real, generated, _kth_neighbour_radii(real, k, chunk), k, chunk)
 
 
 def scores(generated: torch.Tensor, real: torch.Tensor, k: int = 3) -> dict[str, float]:
     """``{"FD", "precision", "recall", "density", "coverage"}`` of ``generated`` against ``real`` feature
     vectors (a judge's ``embed``): the Frechet distance on the raw features, the rest on unit-length ones."""
-    precision, recall = precision_recall(real, generated, k=k, normalize=True)
-    density, coverage = density_coverage(real, generated, k=k, normalize=True)
+    real_unit, generated_unit = _feature_sets(real, generated, normalize=True)
+    if min(len(real_unit), len(generated_unit)) <= k:
+        raise ValueError(
+            f"need more than k={k} vectors in each set, got {len(real_unit)} real and {len(generated_unit)}"
+        )
+    real_radii = _kth_neighbour_radii(real_unit, k, chunk=2000)  # the real balls, drawn once for all four
+    precision, recall = _precision_recall(real_unit, generated_unit, real_radii, k, chunk=2000)
+    density, coverage = _density_coverage(real_unit, generated_unit, real_radii, k, chunk=2000)
     return {
         "FD": frechet_distance(generated, real),
         "precision": precision,

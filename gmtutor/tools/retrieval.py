@@ -37,6 +37,7 @@ class StyleRetrieval(Capabilities, nn.Module):
         known = np.isfinite(self.style).all(axis=1)  # a blank or broken digit has no style: never retrieved
         self.centre = self.style[known].mean(axis=0)
         self.spread = self.style[known].std(axis=0)
+        self.standardised = (self.style - self.centre) / self.spread  # the training digits' styles, looked up
         self.candidates = {digit: np.flatnonzero(known & (self.labels.numpy() == digit)) for digit in range(10)}
 
     def standardised_style(self, images: torch.Tensor) -> np.ndarray:
@@ -51,13 +52,12 @@ class StyleRetrieval(Capabilities, nn.Module):
         query = self.standardised_style(images)
         target = torch.as_tensor(target).cpu().numpy()
         chosen = np.empty(len(query), dtype=np.int64)
-        reference = (self.style - self.centre) / self.spread
         for digit in np.unique(target):
             if digit not in self.candidates or len(self.candidates[digit]) == 0:
                 raise ValueError(f"no training digit of class {digit} to retrieve; the classes are 0-9")
             rows = np.flatnonzero(target == digit)
             pool = self.candidates[digit]
-            distances = np.linalg.norm(query[rows, None, :] - reference[None, pool, :], axis=2)
+            distances = np.linalg.norm(query[rows, None, :] - self.standardised[None, pool, :], axis=2)
             chosen[rows] = pool[distances.argmin(axis=1)]
         return torch.from_numpy(chosen)
 

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from gmtutor.core.data import MNIST, as_images
-from gmtutor.tools.copying import novelty
+from gmtutor.tools.copying import NOVELTY_SHIFT, novelty
 from gmtutor.tools.latent import class_centroids, interpolation_vector, manipulate
 from gmtutor.tools.realism import frechet_distance
 
@@ -88,7 +88,7 @@ def seed_experiment(
     rows = []
     for alpha, images in zip(alphas, moved, strict=True):
         p = judge.predict_proba(images).mean(0)
-        found = novelty(images, data.x_train, data.x_test, max_shift=2, real_distances=real_distances)
+        found = novelty(images, data.x_train, data.x_test, NOVELTY_SHIFT, real_distances=real_distances)
         real_distances = found.real_distances  # the test digits' distances, computed once
         rows.append(
             {
