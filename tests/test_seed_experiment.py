@@ -22,11 +22,23 @@ def test_moving_pixels_along_6_to_0_raises_p0_from_where_the_7s_start(small, sho
     assert ("passes" in result.summary()) == (result.crossing is not None)
 
 
+def test_the_own_axis_points_where_the_digits_must_go_and_crosses_sooner(small, short_judge):
+    alphas = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+    borrowed = seed_experiment(PixelSpace(), small, short_judge, alphas=alphas, axis=(6, 0))
+    own = seed_experiment(PixelSpace(), small, short_judge, alphas=alphas, axis=(7, 0))
+    assert own.axis_cosine == pytest.approx(1.0) and borrowed.axis_cosine < 0.9
+    assert own.start == 7 and "along 7 -> 0" in own.summary()
+    assert own.crossing is not None and own.crossing["alpha"] <= (borrowed.crossing or {"alpha": 9})["alpha"]
+    assert own.best is not None and own.best["p(0)"] > own.best["p(7)"]
+    assert own.best["FD"] == min(row["FD"] for row in own.rows if row["p(0)"] > row["p(7)"])
+
+
 def test_the_copier_passes_at_every_alpha_by_copying(small, short_judge):
     result = seed_experiment(StyleRetrieval(small), small, short_judge, alphas=(0.0, 1.0))
     assert result.crossing is not None and result.crossing["alpha"] == 0.0
     assert result.crossing["copies"] == 1.0 and result.rows[0] == {**result.rows[1], "alpha": 0.0}
     assert "copies 100.0%" in result.summary()
+    assert result.start is None and result.axis_cosine is None  # no axis: it relabels
 
 
 def test_a_model_that_cannot_move_a_digit_is_refused(small, short_judge):

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gmtutor.core.data import as_images
 from gmtutor.core.runtime import MOST_SAMPLES, bounded, module_device
 from gmtutor.models.base import Trainable
 from gmtutor.models.diffusion import NoiseSchedule, ddim_invert, ddim_sample, euler_sample, flow_matching_pair
@@ -299,11 +300,11 @@ class DiffusionModel(Denoiser):
 
     @torch.no_grad()
     def invert(self, x: torch.Tensor, y: torch.Tensor, *, depth: float = 1.0, steps: int = 20) -> torch.Tensor:
-        """Images x in [0, 1] with their labels y run deterministically towards noise: DDIM inversion (noise
-        objective) or the flow-matching ODE backwards (velocity), a fraction ``depth`` of the way (1: to pure
-        noise), in about ``steps * depth`` steps. ``regenerate`` with the same settings comes back."""
+        """Images x (uint8, or floats in [0, 1]) with their labels y run deterministically towards noise: DDIM
+        inversion (noise objective) or the flow-matching ODE backwards (velocity), a fraction ``depth`` of the way
+        (1: to pure noise), in about ``steps * depth`` steps. ``regenerate`` with the same settings comes back."""
         device = module_device(self)
-        x = x.reshape(len(x), 1, 28, 28).float().to(device) * 2.0 - 1.0
+        x = as_images(x).to(device) * 2.0 - 1.0
         y = torch.as_tensor(y, device=device).long()
         n = self._steps_for(depth, steps)
         if self.config["objective"] == "noise":

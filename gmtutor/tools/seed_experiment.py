@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from gmtutor.core.data import MNIST, as_images
 from gmtutor.tools.copying import NOVELTY_SHIFT, novelty
-from gmtutor.tools.latent import class_centroids, interpolation_vector, manipulate
+from gmtutor.tools.latent import encode_all, manipulate
 from gmtutor.tools.realism import frechet_distance
 
 SEED_ALPHAS = tuple(float(a) for a in np.arange(0.0, 3.01, 0.25))
@@ -36,23 +37,32 @@ class SeedExperiment:
     target: int
     rows: list[dict[str, float]]
     floor_fd: float  # real training digits of the target class against its test digits, at the same count
+    start: int | None = None  # the axis runs from class ``start`` to ``target``; None: relabelled, no axis
+    axis_cosine: float | None = None  # cosine of the start -> target axis with the source -> target one
 
     @property
     def crossing(self) -> dict[str, float] | None:
         """The row of the smallest alpha where p(target) passes p(source), or None if it never does."""
         return next((row for row in self.rows if row[f"p({self.target})"] > row[f"p({self.source})"]), None)
 
+    @property
+    def best(self) -> dict[str, float] | None:
+        """Of the rows where p(target) passes p(source), the one with the lowest FD: the most realistic success."""
+        passed = [row for row in self.rows if row[f"p({self.target})"] > row[f"p({self.source})"]]
+        return min(passed, key=lambda row: row["FD"], default=None)
+
     def summary(self) -> str:
         """One line: where p(target) passes p(source), with the realism and novelty there."""
         found = self.crossing
+        axis = "" if self.start is None else f"along {self.start} -> {self.target}: "
         if found is None:
             best = max(self.rows, key=lambda row: row[f"p({self.target})"] - row[f"p({self.source})"])
-            return (
+            return axis + (
                 f"p({self.target}) never passes p({self.source}) up to alpha {self.rows[-1]['alpha']:g}; "
                 f"closest at alpha {best['alpha']:g}: p({self.target}) {best[f'p({self.target})']:.2f} "
                 f"against p({self.source}) {best[f'p({self.source})']:.2f}"
             )
-        return (
+        return axis + (
             f"p({self.target}) passes p({self.source}) at alpha {found['alpha']:g} "
             f"({found[f'p({self.target})']:.2f} against {found[f'p({self.source})']:.2f}), "
             f"FD {found['FD']:.1f} (real {self.target}s: {self.floor_fd:.1f}), copies {found['copies']:.1%}"
@@ -69,13 +79,19 @@ def seed_experiment(
     axis: tuple[int, int] = (6, 0),
 ) -> SeedExperiment:
     """Move ``data``'s test digits of class ``source`` along the axis ``axis`` = (b, a) from class b's centroid
-    to class a's (centroids of ``data``'s training digits in ``model``'s codes) for every alpha, and score them."""
+    to class a's (centroids of ``data``'s training digits in ``model``'s codes) for every alpha, and score them.
+
+    ``axis_cosine`` says how well the axis points where the source digits must go: its cosine with the axis
+    from the source's own centroid to the target's (1 for ``axis=(source, target)``)."""
     start, target = axis
     digits = data.x_test[data.y_test == source]
     if len(digits) == 0:
         raise ValueError(f"no test digit of class {source} to move")
+    cosine = None
     if model.implements("encode"):
-        vector = interpolation_vector(class_centroids(model, data.x_train, data.y_train), a=target, b=start)
+        centroid = {c: encode_all(model, data.x_train[data.y_train == c]).mean(0) for c in {start, target, source}}
+        vector = centroid[target] - centroid[start]
+        cosine = float(F.cosine_similarity(vector, centroid[target] - centroid[source], dim=0))
         moved = manipulate(model, digits, vector, list(alphas)).transpose(0, 1)  # (alphas, digits, 1, 28, 28)
     elif model.implements("relabel"):
         once = model.relabel(digits, torch.full((len(digits),), source), torch.full((len(digits),), target))
@@ -100,4 +116,4 @@ def seed_experiment(
                 "distance ratio": found.distance_ratio,
             }
         )
-    return SeedExperiment(source, target, rows, floor_fd)
+    return SeedExperiment(source, target, rows, floor_fd, start if cosine is not None else None, cosine)
