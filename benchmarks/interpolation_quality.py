@@ -13,7 +13,8 @@ digits (``gmtutor.tools.imagination``):
 - style kept: correlation of the source's thickness, slant and width with the moved digit's;
 - the seed experiment (``gmtutor.tools.seed_experiment``): per model, the smallest alpha at which test 7s
   moved along 6 -> 0 read as 0 more often than as 7 (the CNN judge's mean probabilities), with the
-  Frechet distance and copy share there.
+  Frechet distance and copy share there, and the most realistic alpha past it; the same along the 7s'
+  own 7 -> 0 axis, in flow matching's inverted noise, and with flow matching asked for a 0 outright.
 
 Models: the pixel baseline (add the difference of two class-mean images: a cross-fade), the 2-d and
 20-d VAEs, the BiGAN and RealNVP, and the copier (the training digit of the target class nearest the
@@ -41,10 +42,45 @@ from gmtutor.tools.imagination import (  # noqa: E402
     imagination_table,
 )
 from gmtutor.tools.latent import PixelSpace  # noqa: E402
+from gmtutor.tools.noise_space import NoiseSpace  # noqa: E402
 from gmtutor.tools.retrieval import StyleRetrieval  # noqa: E402
 from gmtutor.tools.seed_experiment import SEED_ALPHAS, seed_experiment  # noqa: E402
 
 MODELS = ["vae-2d", "vae-20d", "bigan", "flow"]
+
+
+def seed_experiments(models: dict, flow_matching, data, judge) -> dict[str, dict]:
+    """The seed experiment in every construction: each code space along the blog's 6 -> 0 axis and along
+    the 7s' own 7 -> 0 axis, flow matching's inverted noise as a code space (``NoiseSpace``), and the
+    relabelling models (flow matching asked for a 0 from each 7's noise; the copier)."""
+    spaces = {name: model for name, model in models.items() if model.implements("encode")}
+    spaces["flow matching (inverted noise)"] = NoiseSpace(flow_matching)
+    runs = [(name, model, axis) for name, model in spaces.items() for axis in ((6, 0), (7, 0))]
+    runs += [("flow matching (relabelled 7 -> 0)", flow_matching, None)]
+    runs += [(name, model, None) for name, model in models.items() if not model.implements("encode")]
+    print("The seed experiment: test 7s moved towards 0, judged by the CNN (FD against the real test 0s):")
+    seeds = {}
+    for name, model, axis in runs:
+        found = seed_experiment(model, data, judge, axis=axis or (6, 0))
+        label = "-" if axis is None else f"{axis[0]} -> {axis[1]}"
+        seeds[f"{name}, {label}"] = {
+            "model": name,
+            "axis": label,
+            "axis cosine": found.axis_cosine,
+            "rows": found.rows,
+            "crossing": found.crossing,
+            "best": found.best,
+            "floor FD": found.floor_fd,
+        }
+        cosine = "" if found.axis_cosine is None else f" (cosine with 7 -> 0: {found.axis_cosine:.2f})"
+        best = found.best
+        most_real = (
+            ""
+            if best is None
+            else f"; most realistic at alpha {best['alpha']:g}: FD {best['FD']:.1f}, p(0) {best['p(0)']:.2f}"
+        )
+        print(f"  {name}{cosine}: {found.summary()}{most_real}")
+    return seeds
 
 
 def main() -> None:
@@ -83,19 +119,21 @@ def main() -> None:
         ", ".join(f"{name} {accuracy:.0%}" for name, accuracy in centroids.items()),
     )
     print(f"scored in {time.perf_counter() - start:.0f} s")
-    seeds = {}
-    print("The seed experiment: test 7s moved along 6 -> 0, judged by the CNN (FD against the real test 0s):")
-    for name, model in models.items():
-        found = seed_experiment(model, data, judge)
-        seeds[name] = {"rows": found.rows, "crossing": found.crossing, "floor FD": found.floor_fd}
-        print(f"  {name}: {found.summary()}")
+    seeds = seed_experiments(models, gm.zoo.get("flow-matching", trained_on, progress=False), data, judge)
     results.update(rows=rows, alphas=args.alphas, **{"decoded centroids labelled right": centroids})
     results["seed experiment"] = seeds
     results["seed settings"] = {"source": 7, "from": 6, "to": 0, "alphas": list(SEED_ALPHAS)}
     results["copy quantile"], results["shift"] = COPY_QUANTILE, NOVELTY_SHIFT
-    results["seed experiment table"] = [  # one row a model, for the results page
-        {"model": name, "floor FD": seed["floor FD"], **(seed["crossing"] or {"alpha": None})}
-        for name, seed in seeds.items()
+    results["seed experiment table"] = [  # one row a construction, for the results page
+        {
+            "model": seed["model"],
+            "axis": seed["axis"],
+            "axis cosine": seed["axis cosine"],
+            "floor FD": seed["floor FD"],
+            **(seed["crossing"] or {"alpha": None}),
+            **{f"best {key}": value for key, value in (seed["best"] or {"alpha": None}).items()},
+        }
+        for seed in seeds.values()
     ]
     save_results("interpolation_quality", results, data=data.describe())
 

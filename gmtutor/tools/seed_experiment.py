@@ -7,8 +7,9 @@ digits (Frechet distance against the real test 0s, in the judge's features) and 
 (``gmtutor.tools.copying``). ``SeedExperiment.crossing`` is the smallest alpha at which p(0) passes
 p(7): the point where the experiment works, if it does, and what the digits look like there.
 
-A model without a code space but with ``relabel`` (the copier) is asked for 0s directly; its result
-does not depend on alpha.
+A model without a code space but with ``relabel`` (the copier, or flow matching regenerating each 7's
+inverted noise under the label 0) is asked for 0s directly; its result does not depend on alpha. Flow
+matching's inverted noise is a code space too (``gmtutor.tools.noise_space``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,31 @@ class SeedExperiment:
 
 
 @torch.no_grad()
+def move_digits(
+    model: nn.Module,
+    data: MNIST,
+    digits: torch.Tensor,
+    source: int,
+    axis: tuple[int, int],
+    alphas: Sequence[float],
+) -> tuple[torch.Tensor, float | None]:
+    """``digits`` of class ``source`` moved by each alpha along ``axis`` = (b, a) in ``model``'s codes, with
+    class b's and a's centroids from ``data``'s training digits; a model with no code but ``relabel`` makes
+    them anew as class a, the same for every alpha. Returns the images, (alphas, N, 1, 28, 28), and the
+    axis's cosine with the source's own axis (None without one)."""
+    start, target = axis
+    if model.implements("encode"):
+        centroid = {c: encode_all(model, data.x_train[data.y_train == c]).mean(0) for c in {start, target, source}}
+        vector = centroid[target] - centroid[start]
+        cosine = float(F.cosine_similarity(vector, centroid[target] - centroid[source], dim=0))
+        return manipulate(model, digits, vector, list(alphas)).transpose(0, 1), cosine
+    if model.implements("relabel"):
+        once = as_images(model.relabel(digits, torch.full((len(digits),), source), torch.full((len(digits),), target)))
+        return once.unsqueeze(0).expand(len(alphas), *once.shape), None
+    raise ValueError(f"{type(model).__name__} has no code space to move in and cannot relabel a digit")
+
+
+@torch.no_grad()
 def seed_experiment(
     model: nn.Module,
     data: MNIST,
@@ -87,17 +113,7 @@ def seed_experiment(
     digits = data.x_test[data.y_test == source]
     if len(digits) == 0:
         raise ValueError(f"no test digit of class {source} to move")
-    cosine = None
-    if model.implements("encode"):
-        centroid = {c: encode_all(model, data.x_train[data.y_train == c]).mean(0) for c in {start, target, source}}
-        vector = centroid[target] - centroid[start]
-        cosine = float(F.cosine_similarity(vector, centroid[target] - centroid[source], dim=0))
-        moved = manipulate(model, digits, vector, list(alphas)).transpose(0, 1)  # (alphas, digits, 1, 28, 28)
-    elif model.implements("relabel"):
-        once = model.relabel(digits, torch.full((len(digits),), source), torch.full((len(digits),), target))
-        moved = as_images(once).unsqueeze(0).expand(len(alphas), *as_images(once).shape)
-    else:
-        raise ValueError(f"{type(model).__name__} has no code space to move in and cannot relabel a digit")
+    moved, cosine = move_digits(model, data, digits, source, axis, alphas)
     real_target = judge.embed(data.x_test[data.y_test == target])
     floor_fd = frechet_distance(judge.embed(data.x_train[data.y_train == target][: len(digits)]), real_target)
     real_distances = None
