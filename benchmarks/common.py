@@ -73,3 +73,12 @@ def save_results(name: str, results: dict[str, Any], *, data: str, device: str |
 def _plain(value: Any) -> Any:
     """NumPy and torch scalars as Python numbers."""
     return value.item() if hasattr(value, "item") else str(value)
+
+
+def print_differences(title: str, found: list[dict], decimals: int) -> None:
+    """The pairs of ``gmtutor.tools.spread.differences``, a line each, saying whether each is one to read."""
+    print(f"{title}: differences larger than twice their combined bootstrap spread:")
+    for pair in found:
+        verdict = "yes" if pair["larger than the spread"] else "no, within the spread"
+        gap = f"{pair['difference']:+.{decimals}f} (spread {pair['spread']:.{decimals}f})"
+        print(f"  {pair['first']} - {pair['second']}: {gap}: {verdict}")

@@ -31,7 +31,7 @@ import time
 
 os.environ["GMTUTOR_QUICK"] = "0"  # default (full-mode) settings, whatever the shell says
 
-from common import real_test_set, save_results  # noqa: E402
+from common import print_differences, real_test_set, save_results  # noqa: E402
 
 import gmtutor as gm  # noqa: E402
 from gmtutor.tools.copying import COPY_QUANTILE  # noqa: E402
@@ -45,6 +45,7 @@ from gmtutor.tools.latent import PixelSpace  # noqa: E402
 from gmtutor.tools.noise_space import NoiseSpace  # noqa: E402
 from gmtutor.tools.retrieval import StyleRetrieval  # noqa: E402
 from gmtutor.tools.seed_experiment import SEED_ALPHAS, seed_experiment  # noqa: E402
+from gmtutor.tools.spread import differences  # noqa: E402
 
 MODELS = ["vae-2d", "vae-20d", "bigan", "flow"]
 
@@ -119,11 +120,16 @@ def main() -> None:
         ", ".join(f"{name} {accuracy:.0%}" for name, accuracy in centroids.items()),
     )
     print(f"scored in {time.perf_counter() - start:.0f} s")
+    headline = [row for row in rows if row.get("alpha") == args.alphas[0]]
+    separated = {column: differences(headline, column) for column in ("CNN target rate", "FD")}
+    for column, found in separated.items():
+        print_differences(f"{column} at alpha {args.alphas[0]:g}", found, decimals=3)
     seeds = seed_experiments(models, gm.zoo.get("flow-matching", trained_on, progress=False), data, judge)
     results.update(rows=rows, alphas=args.alphas, **{"decoded centroids labelled right": centroids})
     results["seed experiment"] = seeds
     results["seed settings"] = {"source": 7, "from": 6, "to": 0, "alphas": list(SEED_ALPHAS)}
     results["copy quantile"], results["shift"] = COPY_QUANTILE, NOVELTY_SHIFT
+    results["differences"] = {"alpha": args.alphas[0], "times": 2.0, **separated}
     results["seed experiment table"] = [  # one row a construction, for the results page
         {
             "model": seed["model"],

@@ -28,3 +28,20 @@ def test_bad_input_is_refused():
         bootstrap_spread(np.arange(5), np.mean, draws=1)
     with pytest.raises(ValueError, match="nothing to resample"):
         bootstrap_spread(np.array([]), np.mean)
+
+
+def test_a_difference_is_read_only_when_it_exceeds_twice_the_combined_spread():
+    from gmtutor.tools.spread import differences
+
+    rows = [
+        {"model": "a", "alpha": 1.0, "FD": 50.0, "FD ±": 1.0},
+        {"model": "b", "alpha": 1.0, "FD": 52.0, "FD ±": 1.0},  # 2 apart, combined spread 1.41: noise
+        {"model": "c", "FD": 60.0, "FD ±": 3.0},  # 10 from a, combined 3.16: a difference
+        {"model": "floor", "FD": 10.0},  # no spread: left out
+    ]
+    found = {(d["first"], d["second"]): d for d in differences(rows, "FD")}
+    assert set(found) == {("a (alpha 1)", "b (alpha 1)"), ("a (alpha 1)", "c"), ("b (alpha 1)", "c")}
+    assert not found[("a (alpha 1)", "b (alpha 1)")]["larger than the spread"]
+    assert found[("a (alpha 1)", "c")]["larger than the spread"]
+    assert found[("a (alpha 1)", "c")]["difference"] == -10.0
+    assert found[("a (alpha 1)", "b (alpha 1)")]["spread"] == pytest.approx(2**0.5)

@@ -56,19 +56,22 @@ def _pct(value: float, digits: int = 0) -> str:
 
 
 def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
-    """A Markdown table of ``rows``: ``columns`` are (key, header, format), the format ``text``, ``int``, ``numN``
-    (N decimals) or ``pctN`` (a fraction as a percentage, N decimals); a dash where a row has no value."""
+    """A Markdown table of ``rows``: ``columns`` are (key, header, format), the format ``text``, ``yesno`` (a
+    truth value), ``int``, ``numN`` (N decimals) or ``pctN`` (a fraction as a percentage, N decimals); a dash
+    where a row has no value."""
 
     def cell(row: dict[str, Any], key: str, form: str) -> str:
         value = row.get(key)
         if value is None or form == "text":
             return "–" if value is None else str(value)
+        if form == "yesno":
+            return "yes" if value else "no"
         if form == "int":
             return _num(value, 0)
         kind, digits = form[:3], int(form[3:] or 0)
         return _pct(value, digits) if kind == "pct" else _num(value, digits)
 
-    numeric = [form != "text" for _, _, form in columns]
+    numeric = [form not in ("text", "yesno") for _, _, form in columns]
     lines = ["| " + " | ".join(header for _, header, _ in columns) + " |"]
     lines.append("| " + " | ".join("---:" if right else "---" for right in numeric) + " |")
     lines += ["| " + " | ".join(cell(row, key, form) for key, _, form in columns) + " |" for row in rows]

@@ -33,3 +33,28 @@ def bootstrap_spread(
         chosen = generator.integers(len(names), size=len(names))
         values.append(statistic(np.concatenate([members[g] for g in chosen])))
     return float(np.std(values, ddof=1))
+
+
+def differences(rows: list[dict], column: str, times: float = 2.0) -> list[dict[str, object]]:
+    """Every pair of ``rows`` that has ``column`` and its spread (``column + " ±"``): the difference of their
+    values, the combined spread sqrt(s_a^2 + s_b^2), and whether the difference is larger than ``times`` that,
+    i.e. one to read. Rows are named by their "model" (and "alpha", when they have one)."""
+    spread = f"{column} ±"
+    scored = [row for row in rows if row.get(column) is not None and row.get(spread) is not None]
+    name = {
+        id(row): row["model"] + (f" (alpha {row['alpha']:g})" if row.get("alpha") is not None else "") for row in scored
+    }
+    found = []
+    for i, a in enumerate(scored):
+        for b in scored[i + 1 :]:
+            difference, combined = float(a[column] - b[column]), float(np.hypot(a[spread], b[spread]))
+            found.append(
+                {
+                    "first": name[id(a)],
+                    "second": name[id(b)],
+                    "difference": difference,
+                    "spread": combined,
+                    "larger than the spread": bool(abs(difference) > times * combined),
+                }
+            )
+    return found
