@@ -1,0 +1,277 @@
+"""Autoregressive models: the chain rule, p(x) = prod_i p(x_i | x_<i), one pixel at a time.
+
+Naive Bayes writes p(x | y) as a product of one factor per pixel and drops every dependence between
+pixels. The chain rule writes the same p(x) as a product of one factor per pixel too, but each factor
+conditions on every pixel before it (here in raster order: row by row, left to right), so nothing is
+dropped and the likelihood is exact. Each factor is a 256-way categorical over the pixel's grey levels,
+so a digit's probability is a plain product of probabilities: no bound, no dequantisation.
+
+Two networks compute all 784 factors in one pass, and each must be *causal*: output i may depend on
+inputs before i only. Training is then one cross-entropy over all pixels at once (teacher forcing);
+sampling has to go pixel by pixel, 784 passes.
+
+- ``PixelCNN`` (van den Oord et al., 2016; gated, with the two stacks of "Conditional Image Generation
+  with PixelCNN Decoders"): masked convolutions. A plain stack of masked 3 x 3 convolutions has a blind
+  spot above and to the right of each pixel; a vertical stack (all rows above) feeding a horizontal stack
+  (the pixels to the left in the same row) sees all of x_<i.
+- ``PixelTransformer``: the same chain rule with attention, a causal transformer over the 784 pixels as
+  tokens, which is exactly a language model's next-token loss on a "sentence" of grey levels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gmtutor.core.data import PIXELS, as_images
+from gmtutor.core.runtime import MOST_SAMPLES, bounded, module_device
+from gmtutor.models.base import Trainable
+
+LEVELS = 256  # grey levels: a pixel is a 256-way categorical variable
+SIDE = 28
+
+
+def levels_of(images: torch.Tensor) -> torch.Tensor:
+    """Digits (uint8, or floats k/255 in [0, 1]) as integer grey levels 0..255, shaped (N, 28, 28)."""
+    return (as_images(images) * 255.0).round().long().reshape(-1, SIDE, SIDE)
+
+
+class _Autoregressive(Trainable):
+    """What both networks share: the loss, the exact likelihood and sampling pixel by pixel.
+
+    A subclass defines ``logits(levels) -> (N, 256, 28, 28)``, the categorical of every pixel given the
+    pixels before it, and may define ``_next_logits`` for a faster sampler."""
+
+    likelihood = "exact"
+
+    def logits(self, levels: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Mean negative log-likelihood of the batch's pixels, in nats per pixel, and bits/dim."""
+        levels = levels_of(x).to(module_device(self))
+        nats = F.cross_entropy(self.logits(levels), levels)
+        return {"loss": nats, "bits/dim": nats / math.log(2.0)}
+
+    @torch.no_grad()
+    def nll(self, images: torch.Tensor, batch_size: int = 250) -> torch.Tensor:
+        """Negative log-likelihood of each 8-bit digit in nats: -sum_i log p(x_i | x_<i), exact."""
+        device, out = module_device(self), []
+        for i in range(0, len(images), batch_size):
+            levels = levels_of(images[i : i + batch_size]).to(device)
+            nats = F.cross_entropy(self.logits(levels), levels, reduction="none").sum((1, 2))
+            out.append(nats.float().cpu())
+        return torch.cat(out) if out else torch.zeros(0)
+
+    def _next_logits(self, levels: torch.Tensor, row: int, column: int) -> torch.Tensor:
+        """Logits (N, 256) of pixel (row, column) given ``levels`` (only the pixels before it are read)."""
+        return self.logits(levels)[:, :, row, column]
+
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+        temperature: float = 1.0,
+        start: torch.Tensor | None = None,
+        known: int = 0,
+    ) -> torch.Tensor:
+        """n digits in [0, 1], (n, 1, 28, 28), drawn pixel by pixel in raster order; ``temperature`` divides the
+        logits (below 1: the likelier levels, less varied). With ``start`` (n digits) the first ``known``
+        pixels are kept from it and the rest drawn: a completion of the top ``known // 28`` rows."""
+        bounded("n", n, MOST_SAMPLES)
+        if temperature <= 0:
+            raise ValueError(f"temperature divides the logits and must be positive, got {temperature}")
+        if not 0 <= known <= PIXELS:
+            raise ValueError(f"known counts the pixels kept from start, 0 to {PIXELS}; got {known}")
+        if known and (start is None or len(start) != n):
+            raise ValueError(f"known = {known} pixels come from start, which needs {n} digits")
+        self.eval()
+        device = module_device(self)
+        levels = torch.zeros(n, SIDE, SIDE, dtype=torch.long, device=device)
+        if start is not None:
+            levels[:] = levels_of(start).to(device)
+        self._begin_sampling(levels)
+        for i in range(known, PIXELS):
+            row, column = divmod(i, SIDE)
+            probabilities = F.softmax(self._next_logits(levels, row, column).float() / temperature, dim=-1)
+            drawn = torch.multinomial(probabilities.cpu(), 1, generator=generator).squeeze(1)
+            levels[:, row, column] = drawn.to(device)
+        self._end_sampling()
+        return (levels.float() / 255.0).unsqueeze(1)
+
+    def _begin_sampling(self, levels: torch.Tensor) -> None:
+        """Set up any per-sample cache (the transformer's keys and values); the base has none."""
+
+    def _end_sampling(self) -> None:
+        """Drop the cache."""
+
+
+class _MaskedConv(nn.Conv2d):
+    """A convolution whose kernel is multiplied by a fixed 0/1 mask, so that some inputs cannot reach the output."""
+
+    def __init__(self, n_in: int, n_out: int, mask: torch.Tensor):
+        super().__init__(n_in, n_out, tuple(mask.shape), padding=(mask.shape[0] // 2, mask.shape[1] // 2))
+        self.register_buffer("mask", mask.reshape(1, 1, *mask.shape).float(), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+def vertical_mask(size: int, include_centre_row: bool) -> torch.Tensor:
+    """A size x size kernel that sees the rows above its centre (and, if asked, the centre row), all columns."""
+    mask = torch.zeros(size, size)
+    mask[: size // 2 + (1 if include_centre_row else 0)] = 1
+    return mask
+
+
+def horizontal_mask(size: int, include_centre: bool) -> torch.Tensor:
+    """A 1 x size kernel that sees the pixels left of its centre (and, if asked, the centre itself)."""
+    mask = torch.zeros(1, size)
+    mask[0, : size // 2 + (1 if include_centre else 0)] = 1
+    return mask
+
+
+class _GatedLayer(nn.Module):
+    """One gated layer of both stacks: tanh(a) * sigmoid(b) on each, the vertical stack feeding the horizontal
+    one (which only ever sees rows strictly above through it), and a residual on the horizontal stack.
+
+    The first layer excludes the centre pixel and, in the vertical stack, the centre row: mask "A". Later
+    layers include them (mask "B"), since their inputs at the centre already exclude the pixel itself."""
+
+    def __init__(self, channels: int, kernel: int, first: bool):
+        super().__init__()
+        n_in = 1 if first else channels
+        self.first = first
+        self.vertical = _MaskedConv(n_in, 2 * channels, vertical_mask(kernel, include_centre_row=not first))
+        self.horizontal = _MaskedConv(n_in, 2 * channels, horizontal_mask(kernel, include_centre=not first))
+        self.vertical_to_horizontal = nn.Conv2d(2 * channels, 2 * channels, 1)
+        self.horizontal_out = nn.Conv2d(channels, channels, 1)
+
+    @staticmethod
+    def gate(h: torch.Tensor) -> torch.Tensor:
+        a, b = h.chunk(2, dim=1)
+        return torch.tanh(a) * torch.sigmoid(b)
+
+    def forward(self, v: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # vertical features at row r only ever see rows above r (the first layer's mask leaves out row r, and
+        # later layers' row r holds features of rows above), so the horizontal stack may take them at row r
+        v_features = self.vertical(v)
+        h_features = self.horizontal(h) + self.vertical_to_horizontal(v_features)
+        h_next = self.horizontal_out(self.gate(h_features))
+        return self.gate(v_features), h_next if self.first else h + h_next
+
+
+class PixelCNN(_Autoregressive):
+    """Gated PixelCNN over 28 x 28 grey levels: ``layers`` gated layers of ``channels`` channels with
+    ``kernel``-wide masked convolutions, then two 1 x 1 convolutions to 256 logits per pixel."""
+
+    def __init__(self, channels: int = 32, layers: int = 6, kernel: int = 3):
+        super().__init__()
+        if kernel % 2 == 0 or kernel < 3:
+            raise ValueError(f"kernel must be odd and at least 3, got {kernel}")
+        if layers < 1 or channels < 1:
+            raise ValueError(f"layers and channels must be positive, got {layers} and {channels}")
+        self.layers = nn.ModuleList(_GatedLayer(channels, kernel, first=i == 0) for i in range(layers))
+        self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, LEVELS, 1))
+
+    def logits(self, levels: torch.Tensor) -> torch.Tensor:
+        """(N, 256, rows, 28) logits of every pixel given the pixels before it, from grey levels (N, rows, 28)."""
+        return self.network((levels.float() / 255.0).unsqueeze(1) * 2.0 - 1.0)
+
+    def network(self, x: torch.Tensor) -> torch.Tensor:
+        """The logits from images scaled to [-1, 1], (N, 1, rows, columns): any size, as it is convolutional."""
+        v = h = x
+        for layer in self.layers:
+            v, h = layer(v, h)
+        return self.out(h)
+
+    def receptive_rows(self) -> int:
+        """How many rows above a pixel can reach it: each layer's vertical kernel reaches kernel // 2 rows up."""
+        return len(self.layers) * (self.config["kernel"] // 2)
+
+    def _next_logits(self, levels: torch.Tensor, row: int, column: int) -> torch.Tensor:
+        """Only the rows that can reach ``row`` go through the network: the same logits, in fewer rows' time."""
+        top = max(0, row - self.receptive_rows())
+        return self.logits(levels[:, top : row + 1])[:, :, row - top, column]
+
+
+class PixelTransformer(_Autoregressive):
+    """A causal transformer over the 784 pixels in raster order: token i is pixel i - 1's grey level (a start
+    token for i = 0) plus a learned position embedding; the output at i is the categorical of pixel i."""
+
+    def __init__(self, width: int = 64, layers: int = 2, heads: int = 4):
+        super().__init__()
+        if width % heads:
+            raise ValueError(f"width must be a multiple of heads, got width {width} and {heads} heads")
+        self.tokens = nn.Embedding(LEVELS + 1, width)  # the extra token starts the sequence
+        self.positions = nn.Parameter(torch.randn(PIXELS, width) * 0.02)
+        self.blocks = nn.ModuleList(_CausalBlock(width, heads) for _ in range(layers))
+        self.norm = nn.LayerNorm(width)
+        self.out = nn.Linear(width, LEVELS)
+        self._cache: list[dict[str, torch.Tensor]] | None = None
+
+    def _inputs(self, levels: torch.Tensor) -> torch.Tensor:
+        flat = levels.reshape(len(levels), PIXELS)
+        shifted = torch.cat([torch.full_like(flat[:, :1], LEVELS), flat[:, :-1]], dim=1)
+        return self.tokens(shifted) + self.positions
+
+    def logits(self, levels: torch.Tensor) -> torch.Tensor:
+        """(N, 256, 28, 28) logits of every pixel given the pixels before it, from grey levels (N, 28, 28)."""
+        return self.network(self._inputs(levels)).transpose(1, 2).reshape(len(levels), LEVELS, SIDE, SIDE)
+
+    def network(self, h: torch.Tensor) -> torch.Tensor:
+        """The logits (N, 784, 256) from the embedded input tokens (N, 784, width); token i holds pixel i - 1."""
+        for block in self.blocks:
+            h = block(h)
+        return self.out(self.norm(h))
+
+    def _begin_sampling(self, levels: torch.Tensor) -> None:
+        self._cache = [{} for _ in self.blocks]
+
+    def _end_sampling(self) -> None:
+        self._cache = None
+
+    def _next_logits(self, levels: torch.Tensor, row: int, column: int) -> torch.Tensor:
+        """One new token through the blocks, attending to the cached keys and values of the ones before."""
+        i = row * SIDE + column
+        previous = levels.reshape(len(levels), PIXELS)[:, i - 1] if i else torch.full_like(levels[:, 0, 0], LEVELS)
+        h = (self.tokens(previous) + self.positions[i]).unsqueeze(1)
+        if self._cache is None or (i and "keys" not in self._cache[0]):  # no cache, or a completion: fill it first
+            self._begin_sampling(levels)
+            if i:
+                prefix = self._inputs(levels)[:, :i]
+                for block, cache in zip(self.blocks, self._cache, strict=True):
+                    prefix = block(prefix, cache)
+        for block, cache in zip(self.blocks, self._cache, strict=True):
+            h = block(h, cache)
+        return self.out(self.norm(h[:, -1]))
+
+
+class _CausalBlock(nn.Module):
+    """Pre-norm transformer block: causal multi-head self-attention, then a two-layer MLP, each residual."""
+
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.qkv = nn.Linear(width, 3 * width)
+        self.proj = nn.Linear(width, width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+    def forward(self, h: torch.Tensor, cache: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        n, length, width = h.shape
+        q, k, v = self.qkv(self.norm1(h)).split(width, dim=2)
+        q, k, v = (t.reshape(n, length, self.heads, -1).transpose(1, 2) for t in (q, k, v))
+        if cache is not None:  # sampling: the new tokens attend to every cached one and to each other causally
+            if "keys" in cache:
+                k, v = torch.cat([cache["keys"], k], dim=2), torch.cat([cache["values"], v], dim=2)
+            cache["keys"], cache["values"] = k, v
+        causal = length > 1 and k.shape[2] == length  # a single new token may see everything cached
+        attended = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        h = h + self.proj(attended.transpose(1, 2).reshape(n, length, width))
+        return h + self.mlp(self.norm2(h))
