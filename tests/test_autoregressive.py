@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gmtutor.models.autoregressive import PixelCNN, PixelTransformer, levels_of
+from gmtutor.models.autoregressive import PixelCNN, PixelTransformer, left_columns, levels_of, top_rows
 
 
 def small(kind):
@@ -91,8 +91,10 @@ def test_sampling_draws_from_the_conditional_the_network_gives(kind):
     prefix = torch.randint(0, 256, (1, 28, 28)).expand(4000, -1, -1).clone()
     with torch.no_grad():
         expected = F.softmax(model.logits(prefix[:1])[0, :, 27, 27] / 0.7, dim=0)
+    keep = torch.ones(28, 28, dtype=torch.bool)
+    keep[27, 27] = False  # only the last pixel is drawn
     drawn = model.sample(
-        4000, start=prefix.float() / 255, known=783, temperature=0.7, generator=torch.Generator().manual_seed(0)
+        4000, start=prefix.float() / 255, keep=keep, temperature=0.7, generator=torch.Generator().manual_seed(0)
     )
     assert torch.equal(levels_of(drawn)[:, :27], prefix[:, :27])  # the known pixels are kept
     counts = torch.bincount(levels_of(drawn)[:, 27, 27], minlength=256).float() / 4000
@@ -143,4 +145,17 @@ def test_bad_settings_and_requests_are_refused():
     with pytest.raises(ValueError, match="temperature"):
         model.sample(2, temperature=0.0)
     with pytest.raises(ValueError, match="start"):
-        model.sample(2, known=10)
+        model.sample(2, keep=top_rows(14))
+    with pytest.raises(ValueError, match="mask"):
+        model.sample(2, start=torch.zeros(2, 28, 28), keep=torch.ones(14, 28))
+
+
+@pytest.mark.parametrize("kind", ["pixelcnn", "transformer"])
+def test_a_completion_keeps_the_kept_pixels_and_the_cache_changes_nothing(kind):
+    model = small(kind)
+    start = torch.rand(3, 1, 28, 28)
+    for keep in (top_rows(25), left_columns(20) | top_rows(24)):
+        fast = model.sample(3, start=start, keep=keep, generator=torch.Generator().manual_seed(0))
+        slow = model.sample(3, start=start, keep=keep, generator=torch.Generator().manual_seed(0), cached=False)
+        assert torch.equal(levels_of(fast)[:, keep], levels_of(start)[:, keep])
+        assert torch.equal(fast, slow)  # the same draws from the same conditionals

@@ -4,6 +4,7 @@ Bayes as a scikit-learn estimator, and the convolutional digit classifier that j
 ``GaussianNB`` loads scikit-learn, so it is imported when first used, not with the package.
 """
 
+from gmtutor.models.autoregressive import PixelCNN, PixelTransformer
 from gmtutor.models.base import LatentModel, Trainable
 from gmtutor.models.classifier import DigitCNN
 from gmtutor.models.cyclegan import CycleGAN
@@ -33,6 +34,8 @@ __all__ = [
     "GaussianNB",
     "InfoGAN",
     "LatentModel",
+    "PixelCNN",
+    "PixelTransformer",
     "PointFlow",
     "RealNVP",
     "Trainable",

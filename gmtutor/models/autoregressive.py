@@ -34,6 +34,20 @@ LEVELS = 256  # grey levels: a pixel is a 256-way categorical variable
 SIDE = 28
 
 
+def top_rows(rows: int) -> torch.Tensor:
+    """A 28 x 28 mask of the top ``rows`` rows: what ``sample(start=..., keep=...)`` keeps to complete the rest."""
+    mask = torch.zeros(SIDE, SIDE, dtype=torch.bool)
+    mask[:rows] = True
+    return mask
+
+
+def left_columns(columns: int) -> torch.Tensor:
+    """A 28 x 28 mask of the left ``columns`` columns."""
+    mask = torch.zeros(SIDE, SIDE, dtype=torch.bool)
+    mask[:, :columns] = True
+    return mask
+
+
 def levels_of(images: torch.Tensor) -> torch.Tensor:
     """Digits (uint8, or floats k/255 in [0, 1]) as integer grey levels 0..255, shaped (N, 28, 28)."""
     return (as_images(images) * 255.0).round().long().reshape(-1, SIDE, SIDE)
@@ -78,27 +92,40 @@ class _Autoregressive(Trainable):
         generator: torch.Generator | None = None,
         temperature: float = 1.0,
         start: torch.Tensor | None = None,
-        known: int = 0,
+        keep: torch.Tensor | None = None,
+        cached: bool = True,
     ) -> torch.Tensor:
         """n digits in [0, 1], (n, 1, 28, 28), drawn pixel by pixel in raster order; ``temperature`` divides the
-        logits (below 1: the likelier levels, less varied). With ``start`` (n digits) the first ``known``
-        pixels are kept from it and the rest drawn: a completion of the top ``known // 28`` rows."""
+        logits (below 1: the likelier levels, less varied).
+
+        A completion: ``start`` (n digits) and ``keep``, a 28 x 28 mask of the pixels to keep from it (the top
+        half: ``keep = top_rows(14)``); the others are drawn, each given every pixel before it in raster order,
+        kept or drawn. Kept pixels *after* a drawn one cannot inform it: the chain rule conditions on the
+        past only. ``cached`` False runs the whole network for every pixel (to time what the cache saves)."""
         bounded("n", n, MOST_SAMPLES)
         if temperature <= 0:
             raise ValueError(f"temperature divides the logits and must be positive, got {temperature}")
-        if not 0 <= known <= PIXELS:
-            raise ValueError(f"known counts the pixels kept from start, 0 to {PIXELS}; got {known}")
-        if known and (start is None or len(start) != n):
-            raise ValueError(f"known = {known} pixels come from start, which needs {n} digits")
+        if keep is not None and start is None:
+            raise ValueError("keep names pixels to keep from start: pass start too")
+        if start is not None and len(start) != n:
+            raise ValueError(f"start needs one digit per sample: {n}, got {len(start)}")
+        keep = torch.zeros(SIDE, SIDE, dtype=torch.bool) if keep is None else torch.as_tensor(keep, dtype=torch.bool)
+        if keep.shape != (SIDE, SIDE):
+            raise ValueError(f"keep is a {SIDE} x {SIDE} mask of pixels, got shape {tuple(keep.shape)}")
         self.eval()
         device = module_device(self)
         levels = torch.zeros(n, SIDE, SIDE, dtype=torch.long, device=device)
         if start is not None:
             levels[:] = levels_of(start).to(device)
+        drawn_places = (~keep).flatten().nonzero().flatten().tolist()
         self._begin_sampling(levels)
-        for i in range(known, PIXELS):
+        for i in range(drawn_places[0] if drawn_places else PIXELS, PIXELS):
             row, column = divmod(i, SIDE)
-            probabilities = F.softmax(self._next_logits(levels, row, column).float() / temperature, dim=-1)
+            # every position goes through the network in order, so that a cache holds each pixel once
+            logits = self._next_logits(levels, row, column) if cached else self.logits(levels)[:, :, row, column]
+            if keep[row, column]:
+                continue
+            probabilities = F.softmax(logits.float() / temperature, dim=-1)
             drawn = torch.multinomial(probabilities.cpu(), 1, generator=generator).squeeze(1)
             levels[:, row, column] = drawn.to(device)
         self._end_sampling()
