@@ -20,7 +20,20 @@ from gmtutor.core.data import MNIST
 from gmtutor.core.runtime import MOST_SAMPLES, MOST_STEPS, bounded
 from gmtutor.core.runtime import quick as quick_mode
 from gmtutor.core.train import History, LogCallback, batches_per_pass, fit
-from gmtutor.models import GAN, VAE, WGANGP, BiGAN, ConvVAE, CycleGAN, DiffusionModel, DigitCNN, InfoGAN, RealNVP
+from gmtutor.models import (
+    GAN,
+    VAE,
+    WGANGP,
+    BiGAN,
+    ConvVAE,
+    CycleGAN,
+    DiffusionModel,
+    DigitCNN,
+    InfoGAN,
+    PixelCNN,
+    PixelTransformer,
+    RealNVP,
+)
 from gmtutor.models.base import Trainable
 
 SUBSET_TRAIN_IMAGES = 4000  # the embedded subset's training split
@@ -213,6 +226,27 @@ RECIPES: dict[str, Recipe] = {
     # the same steps, batch and learning rate, so that only the objective differs.
     "ddpm": _denoiser_recipe("ddpm", "noise"),
     "flow-matching": _denoiser_recipe("flow-matching", "velocity"),
+    # The autoregressive family: the chain rule over 784 pixels, each a 256-way categorical; five CPU minutes each.
+    "pixelcnn": Recipe(
+        "pixelcnn",
+        PixelCNN,
+        {"channels": 32, "layers": 5, "kernel": 3},
+        steps=600,
+        batch_size=32,
+        lr=3e-3,
+        log_every=100,
+        fit_options={"lr_schedule": "cosine"},
+    ),
+    "pixel-transformer": Recipe(
+        "pixel-transformer",
+        PixelTransformer,
+        {"width": 64, "layers": 2, "heads": 4},
+        steps=600,
+        batch_size=32,
+        lr=3e-3,
+        log_every=100,
+        fit_options={"lr_schedule": "cosine"},
+    ),
     # Not a generative model: the convolutional judge of generated digits and the feature space of realism.
     "judge": Recipe(
         "judge", DigitCNN, {"features": 128}, steps=subset_passes(30, 128), fit_options={"lr_schedule": "cosine"}
