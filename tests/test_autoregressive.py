@@ -12,6 +12,8 @@ from gmtutor.models.autoregressive import PixelCNN, PixelTransformer, left_colum
 
 def small(kind):
     torch.manual_seed(0)
+    if kind == "dilated":
+        return PixelCNN(channels=8, layers=5, dilations=(1, 1, 2, 4, 8))
     return PixelCNN(channels=8, layers=3) if kind == "pixelcnn" else PixelTransformer(width=16, layers=2, heads=2)
 
 
@@ -20,7 +22,7 @@ def jacobian_rows(model, kind, outputs, side=28):
     to every input position j, as a (len(outputs), side * side) matrix (for the transformer, position j is the
     token that holds pixel j - 1). The PixelCNN, being convolutional, runs on a ``side`` x ``side`` image."""
     torch.manual_seed(1)
-    if kind == "pixelcnn":
+    if kind != "transformer":
         inputs = torch.rand(1, 1, side, side, requires_grad=True)
         out = model.network(inputs).sum(1).reshape(-1)
     else:
@@ -33,7 +35,7 @@ def jacobian_rows(model, kind, outputs, side=28):
     return torch.stack(rows)
 
 
-@pytest.mark.parametrize("kind", ["pixelcnn", "transformer"])
+@pytest.mark.parametrize("kind", ["pixelcnn", "dilated", "transformer"])
 def test_no_output_depends_on_its_own_pixel_or_a_later_one(kind):
     model = small(kind)
     side = 10 if kind == "pixelcnn" else 28  # every output of a small image; the transformer's 784 positions are fixed
@@ -64,7 +66,19 @@ def test_the_gated_stacks_have_no_blind_spot():
         assert jacobian[k, i - 1] > 0  # the left neighbour
 
 
-@pytest.mark.parametrize("kind", ["pixelcnn", "transformer"])
+def test_dilated_rows_reach_exactly_as_far_up_as_promised():
+    """Dilations 1, 1, 2, 4, 8 reach 16 rows up, every one of them, and not the 17th; gaps are refused."""
+    model = small("dilated")
+    assert model.receptive_rows() == 16
+    row, column = 22, 14
+    jacobian = jacobian_rows(model, "dilated", [row * 28 + column])[0].reshape(28, 28)
+    seen = jacobian[:row].sum(1) > 0  # rows above the pixel that reach it
+    assert seen[row - 16 : row].all() and not seen[: row - 16].any()
+    with pytest.raises(ValueError, match=r"rows \[2, 4"):
+        PixelCNN(dilations=(1, 2, 4, 8), layers=4)
+
+
+@pytest.mark.parametrize("kind", ["pixelcnn", "dilated", "transformer"])
 def test_the_fast_sampler_gives_the_networks_own_conditionals(kind):
     """The PixelCNN's rows-above crop and the transformer's cached keys and values give the full pass's logits."""
     model = small(kind).eval()
