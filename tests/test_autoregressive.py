@@ -80,12 +80,13 @@ def test_dilated_rows_reach_exactly_as_far_up_as_promised():
 
 @pytest.mark.parametrize("kind", ["pixelcnn", "dilated", "transformer"])
 def test_the_fast_sampler_gives_the_networks_own_conditionals(kind):
-    """The PixelCNN's rows-above crop and the transformer's cached keys and values give the full pass's logits."""
+    """The PixelCNN's window (the rows above and columns beside that reach the pixel) and the transformer's cached
+    keys and values give the full pass's logits."""
     model = small(kind).eval()
     levels = torch.randint(0, 256, (3, 28, 28))
     with torch.no_grad():
         full = model.logits(levels)
-        for i in [0, 1, 27, 28, 200, 783]:
+        for i in [0, 1, 5, 27, 28, 200, 14 * 28 + 14, 20 * 28 + 3, 783]:  # edges, corners and the middle
             row, column = divmod(i, 28)
             model._begin_sampling(levels)  # a fresh cache: the transformer fills it from the pixels before i
             fast = model._next_logits(levels, row, column)

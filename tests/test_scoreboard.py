@@ -66,3 +66,15 @@ def test_novelty_columns_catch_the_copier_and_pass_an_untrained_generator(settin
     assert 0 < copier["sample FD ±"] < copier["sample FD"] and 0 < copier["imagination FD ±"] < copier["imagination FD"]
     novelty_part = format_scoreboard([copier, noise], part="variety and novelty")
     assert "| copier |" in novelty_part and "100.0%" in novelty_part
+
+
+def test_an_autoregressive_model_is_scored_on_completions_and_an_exact_probability(setting):
+    data, judge = setting
+    torch.manual_seed(0)
+    pixelcnn = gm.PixelCNN(channels=8, layers=2)
+    row = score_model("PixelCNN", pixelcnn, data, judge, n_samples=20, k=10, imagination_data=data.per_class(test=2))
+    assert row["likelihood"] == "exact probability" and np.isfinite(row["NLL bits/dim"])
+    assert "imagination FD" not in row  # no code to move
+    assert 0 <= row["completion read right"] <= 1 and row["completion FD"] > 0  # 2 digits of each class completed
+    table = format_scoreboard([floor_row(data, judge), row], part="completion")
+    assert "floor" not in table and "| PixelCNN |" in table

@@ -60,6 +60,7 @@ class _Autoregressive(Trainable):
     pixels before it, and may define ``_next_logits`` for a faster sampler."""
 
     likelihood = "exact"
+    discrete = True  # the likelihood is a probability of the 8-bit digit, not a density
     sequential = True  # draws one pixel at a time: the scoreboard draws fewer samples and scores completions
 
     def logits(self, levels: torch.Tensor) -> torch.Tensor:
@@ -232,7 +233,8 @@ class PixelCNN(_Autoregressive):
         self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, LEVELS, 1))
 
     def logits(self, levels: torch.Tensor) -> torch.Tensor:
-        """(N, 256, rows, 28) logits of every pixel given the pixels before it, from grey levels (N, rows, 28)."""
+        """(N, 256, rows, columns) logits of every pixel given the pixels before it, from grey levels (N, rows,
+        columns): a whole digit, or a window of one."""
         return self.network((levels.float() / 255.0).unsqueeze(1) * 2.0 - 1.0)
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
@@ -246,10 +248,17 @@ class PixelCNN(_Autoregressive):
         """How many rows above a pixel can reach it: each layer reaches dilation x (kernel // 2) rows further up."""
         return sum(self.dilations) * (self.config["kernel"] // 2)
 
+    def receptive_columns(self) -> int:
+        """How many columns to either side can reach a pixel: each layer's kernel reaches kernel // 2 further."""
+        return len(self.layers) * (self.config["kernel"] // 2)
+
     def _next_logits(self, levels: torch.Tensor, row: int, column: int) -> torch.Tensor:
-        """Only the rows that can reach ``row`` go through the network: the same logits, in fewer rows' time."""
-        top = max(0, row - self.receptive_rows())
-        return self.logits(levels[:, top : row + 1])[:, :, row - top, column]
+        """Only the rows above and the columns beside that can reach the pixel go through the network: the same
+        logits (nothing outside the window reaches it, so the zero padding at the window's edges changes nothing
+        there), in a fraction of the whole image's time."""
+        top, left = max(0, row - self.receptive_rows()), max(0, column - self.receptive_columns())
+        window = levels[:, top : row + 1, left : column + self.receptive_columns() + 1]
+        return self.logits(window)[:, :, row - top, column - left]
 
 
 def rows_reached(dilations: list[int], kernel: int = 3) -> set[int]:

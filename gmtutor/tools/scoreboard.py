@@ -93,7 +93,8 @@ def likelihood(model: Any, test_x: torch.Tensor, k: int = 100) -> dict[str, floa
         nats = model.nll(test_x, k=k).mean().item()
         row = {"-ELBO nats": model.nll(test_x, k=1).mean().item(), "likelihood": f"bound (k={k})"}
     else:
-        nats, row = model.nll(test_x).mean().item(), {"likelihood": "exact density"}
+        kind = "exact probability" if getattr(model, "discrete", False) else "exact density"
+        nats, row = model.nll(test_x).mean().item(), {"likelihood": kind}
     return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, **row}
 
 
