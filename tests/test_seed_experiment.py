@@ -33,8 +33,24 @@ def test_the_own_axis_points_where_the_digits_must_go_and_crosses_sooner(small, 
     assert own.best["FD"] == min(row["FD"] for row in own.rows if row["p(0)"] > row["p(7)"])
 
 
+class CountingJudge:
+    """The judge, counting how many batches of images it reads."""
+
+    def __init__(self, judge):
+        self.judge, self.reads = judge, 0
+
+    def predict_proba(self, images):
+        self.reads += 1
+        return self.judge.predict_proba(images)
+
+    def embed(self, images):
+        return self.judge.embed(images)
+
+
 def test_the_copier_passes_at_every_alpha_by_copying(small, short_judge):
-    result = seed_experiment(StyleRetrieval(small), small, short_judge, alphas=(0.0, 1.0))
+    counting = CountingJudge(short_judge)
+    result = seed_experiment(StyleRetrieval(small), small, counting, alphas=(0.0, 1.0, 2.0))
+    assert counting.reads == 1  # its digits are the same at every alpha: read and scored once
     assert result.crossing is not None and result.crossing["alpha"] == 0.0
     assert result.crossing["copies"] == 1.0 and result.rows[0] == {**result.rows[1], "alpha": 0.0}
     assert "copies 100.0%" in result.summary()

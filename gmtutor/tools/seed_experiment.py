@@ -117,19 +117,19 @@ def seed_experiment(
     real_target = judge.embed(data.x_test[data.y_test == target])
     floor_fd = frechet_distance(judge.embed(data.x_train[data.y_train == target][: len(digits)]), real_target)
     real_distances = None
-    rows = []
+    rows, scored = [], {}
     for alpha, images in zip(alphas, moved, strict=True):
-        p = judge.predict_proba(images).mean(0)
-        found = novelty(images, data.x_train, data.x_test, NOVELTY_SHIFT, real_distances=real_distances)
-        real_distances = found.real_distances  # the test digits' distances, computed once
-        rows.append(
-            {
-                "alpha": float(alpha),
+        made = images.data_ptr()  # a relabelling model's images are one tensor for every alpha: scored once
+        if made not in scored:
+            p = judge.predict_proba(images).mean(0)
+            found = novelty(images, data.x_train, data.x_test, NOVELTY_SHIFT, real_distances=real_distances)
+            real_distances = found.real_distances  # the test digits' distances, computed once
+            scored[made] = {
                 f"p({source})": float(p[source]),
                 f"p({target})": float(p[target]),
                 "FD": frechet_distance(judge.embed(images), real_target),
                 "copies": found.copy_share,
                 "distance ratio": found.distance_ratio,
             }
-        )
+        rows.append({"alpha": float(alpha), **scored[made]})
     return SeedExperiment(source, target, rows, floor_fd, start if cosine is not None else None, cosine)
