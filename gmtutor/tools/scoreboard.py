@@ -54,7 +54,7 @@ IMAGINATION_ALPHA = 1.0  # how far along each class axis a digit is moved for th
 NOVELTY_SAMPLES = 1000  # samples whose nearest training digit is looked up (25 shifted lookups each)
 # Samples from a model that draws pixel by pixel (quick mode, full mode): 10,000 PixelCNN samples would take
 # about 50 CPU minutes, 1,000 take five.
-SEQUENTIAL_SAMPLES = {True: 100, False: 1000}
+SEQUENTIAL_SAMPLES = {True: 50, False: 1000}
 
 
 def sample_quality(samples: torch.Tensor, real: torch.Tensor, judge: nn.Module) -> dict[str, float]:
