@@ -21,6 +21,7 @@ sampling has to go pixel by pixel, 784 passes.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -120,12 +121,13 @@ class _Autoregressive(Trainable):
         if start is not None:
             levels[:] = levels_of(start).to(device)
         drawn_places = (~keep).flatten().nonzero().flatten().tolist()
+        # uncached: the whole network for every pixel, to time what the fast sampler saves
+        next_logits = self._next_logits if cached else partial(_Autoregressive._next_logits, self)
         self._begin_sampling(levels)
         for i in range(drawn_places[0] if drawn_places else PIXELS, PIXELS):
             row, column = divmod(i, SIDE)
             # every position goes through the network in order, so that a cache holds each pixel once
-            full_pass = _Autoregressive._next_logits  # the whole network, for timing what the fast sampler saves
-            logits = self._next_logits(levels, row, column) if cached else full_pass(self, levels, row, column)
+            logits = next_logits(levels, row, column)
             if keep[row, column]:
                 continue
             probabilities = F.softmax(logits.float() / temperature, dim=-1)
