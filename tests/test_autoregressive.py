@@ -12,6 +12,10 @@ from gmtutor.models.autoregressive import PixelCNN, PixelTransformer, left_colum
 
 def small(kind):
     torch.manual_seed(0)
+    if kind == "binary pixelcnn":
+        return PixelCNN(channels=8, layers=3, levels=2)
+    if kind == "four-level transformer":
+        return PixelTransformer(width=16, layers=2, heads=2, levels=4)
     if kind == "dilated":
         return PixelCNN(channels=8, layers=5, dilations=(1, 1, 2, 4, 8))
     return PixelCNN(channels=8, layers=3) if kind == "pixelcnn" else PixelTransformer(width=16, layers=2, heads=2)
@@ -22,11 +26,11 @@ def jacobian_rows(model, kind, outputs, side=28):
     to every input position j, as a (len(outputs), side * side) matrix (for the transformer, position j is the
     token that holds pixel j - 1). The PixelCNN, being convolutional, runs on a ``side`` x ``side`` image."""
     torch.manual_seed(1)
-    if kind != "transformer":
+    if "transformer" not in kind:
         inputs = torch.rand(1, 1, side, side, requires_grad=True)
         out = model.network(inputs).sum(1).reshape(-1)
     else:
-        inputs = model._inputs(torch.randint(0, 256, (1, 28, 28))).detach().requires_grad_(True)
+        inputs = model._inputs(torch.randint(0, model.levels, (1, 28, 28))).detach().requires_grad_(True)
         out = model.network(inputs).sum(2).reshape(-1)
     rows = []
     for i in outputs:
@@ -35,15 +39,14 @@ def jacobian_rows(model, kind, outputs, side=28):
     return torch.stack(rows)
 
 
-@pytest.mark.parametrize("kind", ["pixelcnn", "dilated", "transformer"])
+@pytest.mark.parametrize("kind", ["pixelcnn", "dilated", "transformer", "binary pixelcnn", "four-level transformer"])
 def test_no_output_depends_on_its_own_pixel_or_a_later_one(kind):
     model = small(kind)
-    side = 10 if kind == "pixelcnn" else 28  # every output of a small image; the transformer's 784 positions are fixed
-    outputs = (
-        torch.arange(side * side) if kind == "pixelcnn" else torch.cat([torch.arange(0, 784, 7), torch.tensor([783])])
-    )
+    every = kind in ("pixelcnn", "binary pixelcnn")
+    side = 10 if every else 28  # every output of a small image; the transformer's 784 positions are fixed
+    outputs = torch.arange(side * side) if every else torch.cat([torch.arange(0, 784, 7), torch.tensor([783])])
     jacobian = jacobian_rows(model, kind, outputs.tolist(), side)
-    shift = 1 if kind == "transformer" else 0  # the token that holds pixel j is j + 1
+    shift = 1 if "transformer" in kind else 0  # the token that holds pixel j is j + 1
     position = torch.arange(side * side)
     later = position[None, :] >= outputs[:, None] + shift
     assert jacobian[later].max().item() == 0.0  # exactly zero, not small
@@ -100,28 +103,35 @@ def test_the_fast_sampler_gives_the_networks_own_conditionals(kind):
         model._end_sampling()
 
 
-@pytest.mark.parametrize("kind", ["pixelcnn", "transformer"])
+@pytest.mark.parametrize("kind", ["pixelcnn", "transformer", "binary pixelcnn", "four-level transformer"])
 def test_sampling_draws_from_the_conditional_the_network_gives(kind):
     model = small(kind).eval()
-    prefix = torch.randint(0, 256, (1, 28, 28)).expand(4000, -1, -1).clone()
+    levels = model.levels
+    prefix = torch.randint(0, levels, (1, 28, 28)).expand(4000, -1, -1).clone()
     with torch.no_grad():
         expected = F.softmax(model.logits(prefix[:1])[0, :, 27, 27] / 0.7, dim=0)
     keep = torch.ones(28, 28, dtype=torch.bool)
     keep[27, 27] = False  # only the last pixel is drawn
     drawn = model.sample(
-        4000, start=prefix.float() / 255, keep=keep, temperature=0.7, generator=torch.Generator().manual_seed(0)
+        4000,
+        start=prefix.float() / (levels - 1),
+        keep=keep,
+        temperature=0.7,
+        generator=torch.Generator().manual_seed(0),
     )
-    assert torch.equal(levels_of(drawn)[:, :27], prefix[:, :27])  # the known pixels are kept
-    counts = torch.bincount(levels_of(drawn)[:, 27, 27], minlength=256).float() / 4000
+    assert torch.equal(levels_of(drawn, levels)[:, :27], prefix[:, :27])  # the known pixels are kept
+    assert torch.equal(drawn * (levels - 1), (drawn * (levels - 1)).round())  # only the model's greys
+    counts = torch.bincount(levels_of(drawn, levels)[:, 27, 27], minlength=levels).float() / 4000
     total_variation = 0.5 * (counts - expected).abs().sum().item()
-    assert total_variation < 0.12, total_variation  # 4,000 draws from a 256-way categorical
+    assert total_variation < (0.12 if levels == 256 else 0.04), total_variation  # 4,000 draws
 
 
-@pytest.mark.parametrize("kind", ["pixelcnn", "transformer"])
+@pytest.mark.parametrize("kind", ["pixelcnn", "transformer", "binary pixelcnn", "four-level transformer"])
 def test_bits_per_dim_is_the_summed_categorical_loss_over_784_ln_2(kind, embedded):
     model = small(kind).eval()
     digits = embedded.x_test[:5]
-    levels = levels_of(digits)
+    levels = levels_of(digits, model.levels)
+    assert levels.max() == model.levels - 1 and levels.min() == 0  # ink and paper, on the model's scale
     with torch.no_grad():
         log_p = F.log_softmax(model.logits(levels), dim=1).gather(1, levels.unsqueeze(1)).squeeze(1)
         nats = model.nll(digits)
@@ -131,7 +141,7 @@ def test_bits_per_dim_is_the_summed_categorical_loss_over_784_ln_2(kind, embedde
     assert model.likelihood == "exact" and model.implements("nll")
 
 
-@pytest.mark.parametrize("kind", ["pixelcnn", "transformer"])
+@pytest.mark.parametrize("kind", ["pixelcnn", "transformer", "binary pixelcnn"])
 def test_a_short_run_lowers_the_loss(kind, embedded):
     import gmtutor as gm
 
@@ -148,7 +158,10 @@ def test_a_short_run_lowers_the_loss(kind, embedded):
         seed=0,
     )
     losses = history["loss"]
-    assert losses[-1] < losses[0] - 1.0, losses  # a nat a pixel below the start, about ln 256 = 5.5
+    if kind == "binary pixelcnn":  # from at most ln 2 = 0.69 nats a pixel; the first 10 steps' mean is near 0.5
+        assert losses[-1] < losses[0] - 0.15, losses
+    else:
+        assert losses[-1] < losses[0] - 1.0, losses  # a nat a pixel below the start, about ln 256 = 5.5
 
 
 def test_bad_settings_and_requests_are_refused():
@@ -156,6 +169,9 @@ def test_bad_settings_and_requests_are_refused():
         PixelCNN(kernel=4)
     with pytest.raises(ValueError, match="multiple of heads"):
         PixelTransformer(width=10, heads=4)
+    for levels in (1, 257):
+        with pytest.raises(ValueError, match=f"from 2 .* got {levels}"):
+            PixelCNN(levels=levels)
     model = small("pixelcnn")
     with pytest.raises(ValueError, match="temperature"):
         model.sample(2, temperature=0.0)
@@ -174,3 +190,11 @@ def test_a_completion_keeps_the_kept_pixels_and_the_cache_changes_nothing(kind):
         slow = model.sample(3, start=start, keep=keep, generator=torch.Generator().manual_seed(0), cached=False)
         assert torch.equal(levels_of(fast)[:, keep], levels_of(start)[:, keep])
         assert torch.equal(fast, slow)  # the same draws from the same conditionals
+
+
+def test_two_levels_are_black_and_white_split_at_one_half():
+    greys = torch.tensor([0, 100, 127, 128, 200, 255], dtype=torch.uint8).reshape(1, 1, 1, 6).expand(1, 1, 28, 6)
+    greys = torch.nn.functional.pad(greys, (0, 22))
+    assert levels_of(greys, 2)[0, 0, :6].tolist() == [0, 0, 0, 1, 1, 1]
+    assert levels_of(greys, 4)[0, 0, :6].tolist() == [0, 1, 1, 2, 2, 3]
+    assert levels_of(greys)[0, 0, :6].tolist() == [0, 100, 127, 128, 200, 255]

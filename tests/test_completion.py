@@ -5,7 +5,7 @@ import torch
 
 from gmtutor.core.data import as_images
 from gmtutor.models.autoregressive import PixelCNN, left_columns
-from gmtutor.tools.completion import complete, completion_scores, split_per_class
+from gmtutor.tools.completion import complete, completion_scores, kept_alone, lookup_completion, split_per_class
 
 
 def test_sources_and_reference_are_disjoint_and_balanced(embedded):
@@ -43,3 +43,17 @@ def test_scores_tell_a_restored_digit_from_a_scrambled_one(embedded, short_judge
     assert 0 <= good["completion read right ±"] < 0.1
     assert copies["completion copies"] == 1.0 and good["completion copies"] < 0.1
     assert abs(good["completion distance ratio"] - 1.0) < 1e-6  # the sources are their own floor
+
+
+def test_the_two_baselines_blank_or_copy_the_hidden_half(embedded):
+    digits = embedded.x_test[:6]
+    alone = kept_alone(digits, kept_rows=10, levels=2)
+    assert alone[:, :, 10:].abs().sum() == 0 and set(alone.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(alone[:, :, :10], (as_images(digits)[:, :, :10] > 0.5).float())
+    training = as_images(embedded.x_train[:50])
+    looked_up = lookup_completion(training[[7, 3]], training, kept_rows=14)
+    assert torch.equal(looked_up, training[[7, 3]])  # a training digit's own top half finds its own bottom
+    other = lookup_completion(digits, training)
+    assert torch.equal(other[:, :, :14], as_images(digits)[:, :, :14])
+    bottoms = other[:, :, 14:].flatten(1)
+    assert all((bottoms[i] == training[:, :, 14:].flatten(1)).all(1).any() for i in range(len(digits)))

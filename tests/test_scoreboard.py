@@ -7,7 +7,7 @@ import torch
 import gmtutor as gm
 from gmtutor.models.classifier import DigitCNN
 from gmtutor.tools.latent import PixelSpace
-from gmtutor.tools.scoreboard import draw_samples, floor_row, format_scoreboard, score_model
+from gmtutor.tools.scoreboard import draw_samples, floor_row, format_scoreboard, likelihood, score_model
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +78,6 @@ def test_an_autoregressive_model_is_scored_on_completions_and_an_exact_probabili
     assert 0 <= row["completion read right"] <= 1 and row["completion FD"] > 0  # 2 digits of each class completed
     table = format_scoreboard([floor_row(data, judge), row], part="completion")
     assert "floor" not in table and "| PixelCNN |" in table
+    binary = likelihood(gm.PixelCNN(channels=8, layers=2, levels=2), data.x_test[:4])
+    assert binary["likelihood"] == "exact probability, 2 greys"
+    assert binary["NLL bits/dim"] < 2  # about 1 bit untrained, where 256 greys cost about 8

@@ -3,8 +3,10 @@
 Naive Bayes writes p(x | y) as a product of one factor per pixel and drops every dependence between
 pixels. The chain rule writes the same p(x) as a product of one factor per pixel too, but each factor
 conditions on every pixel before it (here in raster order: row by row, left to right), so nothing is
-dropped and the likelihood is exact. Each factor is a 256-way categorical over the pixel's grey levels,
-so a digit's probability is a plain product of probabilities: no bound, no dequantisation.
+dropped and the likelihood is exact. Each factor is a categorical over the pixel's grey levels (256 for the
+8-bit digit; ``levels=2`` makes it black or white, 4 a few greys), so a digit's probability is a plain product
+of probabilities: no bound, no dequantisation. Fewer levels leave the network less to learn per pixel and more
+budget for the shapes, but the likelihood is then the probability of the coarser digit, on its own scale.
 
 Two networks compute all 784 factors in one pass, and each must be *causal*: output i may depend on
 inputs before i only. Training is then one cross-entropy over all pixels at once (teacher forcing);
@@ -31,7 +33,7 @@ from gmtutor.core.data import PIXELS, as_images
 from gmtutor.core.runtime import MOST_SAMPLES, bounded, module_device
 from gmtutor.models.base import Trainable
 
-LEVELS = 256  # grey levels: a pixel is a 256-way categorical variable
+LEVELS = 256  # grey levels of an 8-bit digit: at most a 256-way categorical variable per pixel
 SIDE = 28
 
 
@@ -49,19 +51,29 @@ def left_columns(columns: int) -> torch.Tensor:
     return mask
 
 
-def levels_of(images: torch.Tensor) -> torch.Tensor:
-    """Digits (uint8, or floats k/255 in [0, 1]) as integer grey levels 0..255, shaped (N, 28, 28)."""
-    return (as_images(images) * 255.0).round().long().reshape(-1, SIDE, SIDE)
+def levels_of(images: torch.Tensor, levels: int = LEVELS) -> torch.Tensor:
+    """Digits (uint8, or floats in [0, 1]) as integer grey levels 0..levels - 1, shaped (N, 28, 28): each pixel
+    rounded to the nearest of ``levels`` evenly spaced greys (with 2, black below one half and white above)."""
+    return (as_images(images) * (levels - 1)).round().long().reshape(-1, SIDE, SIDE)
+
+
+def _check_levels(levels: int) -> int:
+    if not 2 <= int(levels) <= LEVELS:
+        raise ValueError(
+            f"levels is how many greys a pixel may take, from 2 (black or white) to {LEVELS}, got {levels}"
+        )
+    return int(levels)
 
 
 class _Autoregressive(Trainable):
     """What both networks share: the loss, the exact likelihood and sampling pixel by pixel.
 
-    A subclass defines ``logits(levels) -> (N, 256, 28, 28)``, the categorical of every pixel given the
-    pixels before it, and may define ``_next_logits`` for a faster sampler."""
+    A subclass sets ``self.levels`` and defines ``logits(levels) -> (N, self.levels, 28, 28)``, the categorical of
+    every pixel given the pixels before it, and may define ``_next_logits`` for a faster sampler."""
 
     likelihood = "exact"
-    discrete = True  # the likelihood is a probability of the 8-bit digit, not a density
+    discrete = True  # the likelihood is a probability of the digit at ``levels`` greys, not a density
+    levels = LEVELS
     sequential = True  # draws one pixel at a time: the scoreboard draws fewer samples and scores completions
 
     def logits(self, levels: torch.Tensor) -> torch.Tensor:
@@ -69,22 +81,23 @@ class _Autoregressive(Trainable):
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Mean negative log-likelihood of the batch's pixels, in nats per pixel, and bits/dim."""
-        levels = levels_of(x).to(module_device(self))
+        levels = levels_of(x, self.levels).to(module_device(self))
         nats = F.cross_entropy(self.logits(levels), levels)
         return {"loss": nats, "bits/dim": nats / math.log(2.0)}
 
     @torch.no_grad()
     def nll(self, images: torch.Tensor, batch_size: int = 250) -> torch.Tensor:
-        """Negative log-likelihood of each 8-bit digit in nats: -sum_i log p(x_i | x_<i), exact."""
+        """Negative log-likelihood of each digit, rounded to ``self.levels`` greys, in nats: -sum_i log p(x_i | x_<i),
+        exact."""
         device, out = module_device(self), []
         for i in range(0, len(images), batch_size):
-            levels = levels_of(images[i : i + batch_size]).to(device)
+            levels = levels_of(images[i : i + batch_size], self.levels).to(device)
             nats = F.cross_entropy(self.logits(levels), levels, reduction="none").sum((1, 2))
             out.append(nats.float().cpu())
         return torch.cat(out) if out else torch.zeros(0)
 
     def _next_logits(self, levels: torch.Tensor, row: int, column: int) -> torch.Tensor:
-        """Logits (N, 256) of pixel (row, column) given ``levels`` (only the pixels before it are read)."""
+        """Logits (N, levels) of pixel (row, column) given ``levels`` (only the pixels before it are read)."""
         return self.logits(levels)[:, :, row, column]
 
     @torch.no_grad()
@@ -119,7 +132,7 @@ class _Autoregressive(Trainable):
         device = module_device(self)
         levels = torch.zeros(n, SIDE, SIDE, dtype=torch.long, device=device)
         if start is not None:
-            levels[:] = levels_of(start).to(device)
+            levels[:] = levels_of(start, self.levels).to(device)
         drawn_places = (~keep).flatten().nonzero().flatten().tolist()
         # uncached: the whole network for every pixel, to time what the fast sampler saves
         next_logits = self._next_logits if cached else partial(_Autoregressive._next_logits, self)
@@ -134,7 +147,7 @@ class _Autoregressive(Trainable):
             drawn = torch.multinomial(probabilities.cpu(), 1, generator=generator).squeeze(1)
             levels[:, row, column] = drawn.to(device)
         self._end_sampling()
-        return (levels.float() / 255.0).unsqueeze(1)
+        return (levels.float() / (self.levels - 1)).unsqueeze(1)
 
     def _begin_sampling(self, levels: torch.Tensor) -> None:
         """Set up any per-sample cache (the transformer's keys and values); the base has none."""
@@ -206,7 +219,7 @@ class _GatedLayer(nn.Module):
 
 class PixelCNN(_Autoregressive):
     """Gated PixelCNN over 28 x 28 grey levels: ``layers`` gated layers of ``channels`` channels with
-    ``kernel``-wide masked convolutions, then two 1 x 1 convolutions to 256 logits per pixel.
+    ``kernel``-wide masked convolutions, then two 1 x 1 convolutions to ``levels`` logits per pixel.
 
     ``dilations`` (one per layer, cycled; default all 1) space each layer's vertical kernel rows apart: with
     3-row kernels, dilations 1, 1, 2, 4, 8 let five layers see 16 rows up where plain ones see 5. The reach
@@ -214,8 +227,16 @@ class PixelCNN(_Autoregressive):
     only the row d above, and each later one adds 0 or d rows, so the dilations must leave no row unseen:
     1, 2, 4 would reach rows 1, 3, 5 and 7 above and never row 2."""
 
-    def __init__(self, channels: int = 32, layers: int = 6, kernel: int = 3, dilations: tuple[int, ...] = (1,)):
+    def __init__(
+        self,
+        channels: int = 32,
+        layers: int = 6,
+        kernel: int = 3,
+        dilations: tuple[int, ...] = (1,),
+        levels: int = LEVELS,
+    ):
         super().__init__()
+        self.levels = _check_levels(levels)
         if kernel % 2 == 0 or kernel < 3:
             raise ValueError(f"kernel must be odd and at least 3, got {kernel}")
         if layers < 1 or channels < 1:
@@ -232,12 +253,14 @@ class PixelCNN(_Autoregressive):
         self.layers = nn.ModuleList(
             _GatedLayer(channels, kernel, first=i == 0, dilation=d) for i, d in enumerate(self.dilations)
         )
-        self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, LEVELS, 1))
+        self.out = nn.Sequential(
+            nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, self.levels, 1)
+        )
 
     def logits(self, levels: torch.Tensor) -> torch.Tensor:
-        """(N, 256, rows, columns) logits of every pixel given the pixels before it, from grey levels (N, rows,
+        """(N, levels, rows, columns) logits of every pixel given the pixels before it, from grey levels (N, rows,
         columns): a whole digit, or a window of one."""
-        return self.network((levels.float() / 255.0).unsqueeze(1) * 2.0 - 1.0)
+        return self.network((levels.float() / (self.levels - 1)).unsqueeze(1) * 2.0 - 1.0)
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """The logits from images scaled to [-1, 1], (N, 1, rows, columns): any size, as it is convolutional."""
@@ -275,30 +298,38 @@ def rows_reached(dilations: list[int], kernel: int = 3) -> set[int]:
 
 class PixelTransformer(_Autoregressive):
     """A causal transformer over the 784 pixels in raster order: token i is pixel i - 1's grey level (a start
-    token for i = 0) plus a learned position embedding; the output at i is the categorical of pixel i."""
+    token for i = 0) plus the position of pixel i, a learned embedding of its row plus one of its column (the
+    image's two dimensions, which 784 free position vectors would have to discover); the output at i is the
+    categorical of pixel i over ``levels`` greys."""
 
-    def __init__(self, width: int = 64, layers: int = 2, heads: int = 4):
+    def __init__(self, width: int = 64, layers: int = 2, heads: int = 4, levels: int = LEVELS):
         super().__init__()
+        self.levels = _check_levels(levels)
         if width % heads:
             raise ValueError(f"width must be a multiple of heads, got width {width} and {heads} heads")
-        self.tokens = nn.Embedding(LEVELS + 1, width)  # the extra token starts the sequence
-        self.positions = nn.Parameter(torch.randn(PIXELS, width) * 0.02)
+        self.tokens = nn.Embedding(self.levels + 1, width)  # the extra token starts the sequence
+        self.rows = nn.Parameter(torch.randn(SIDE, 1, width) * 0.02)
+        self.columns = nn.Parameter(torch.randn(1, SIDE, width) * 0.02)
         self.blocks = nn.ModuleList(_CausalBlock(width, heads) for _ in range(layers))
         self.norm = nn.LayerNorm(width)
-        self.out = nn.Linear(width, LEVELS)
+        self.out = nn.Linear(width, self.levels)
         self._cache: list[dict[str, torch.Tensor]] | None = None
 
     def _inputs(self, levels: torch.Tensor) -> torch.Tensor:
         flat = levels.reshape(len(levels), PIXELS)
-        shifted = torch.cat([torch.full_like(flat[:, :1], LEVELS), flat[:, :-1]], dim=1)
-        return self.tokens(shifted) + self.positions
+        shifted = torch.cat([torch.full_like(flat[:, :1], self.levels), flat[:, :-1]], dim=1)
+        return self.tokens(shifted) + self.positions()
+
+    def positions(self) -> torch.Tensor:
+        """(784, width): each pixel's row embedding plus its column embedding, in raster order."""
+        return (self.rows + self.columns).reshape(PIXELS, -1)
 
     def logits(self, levels: torch.Tensor) -> torch.Tensor:
-        """(N, 256, 28, 28) logits of every pixel given the pixels before it, from grey levels (N, 28, 28)."""
-        return self.network(self._inputs(levels)).transpose(1, 2).reshape(len(levels), LEVELS, SIDE, SIDE)
+        """(N, levels, 28, 28) logits of every pixel given the pixels before it, from grey levels (N, 28, 28)."""
+        return self.network(self._inputs(levels)).transpose(1, 2).reshape(len(levels), self.levels, SIDE, SIDE)
 
     def network(self, h: torch.Tensor) -> torch.Tensor:
-        """The logits (N, 784, 256) from the embedded input tokens (N, 784, width); token i holds pixel i - 1."""
+        """The logits (N, 784, levels) from the embedded input tokens (N, 784, width); token i holds pixel i - 1."""
         for block in self.blocks:
             h = block(h)
         return self.out(self.norm(h))
@@ -312,8 +343,8 @@ class PixelTransformer(_Autoregressive):
     def _next_logits(self, levels: torch.Tensor, row: int, column: int) -> torch.Tensor:
         """One new token through the blocks, attending to the cached keys and values of the ones before."""
         i = row * SIDE + column
-        previous = levels.reshape(len(levels), PIXELS)[:, i - 1] if i else torch.full_like(levels[:, 0, 0], LEVELS)
-        h = (self.tokens(previous) + self.positions[i]).unsqueeze(1)
+        previous = levels.reshape(len(levels), PIXELS)[:, i - 1] if i else torch.full_like(levels[:, 0, 0], self.levels)
+        h = (self.tokens(previous) + self.rows[row, 0] + self.columns[0, column]).unsqueeze(1)
         if self._cache is None or (i and "keys" not in self._cache[0]):  # no cache, or a completion: fill it first
             self._begin_sampling(levels)
             if i:

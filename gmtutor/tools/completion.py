@@ -62,6 +62,24 @@ def complete(
     return torch.cat(done) if done else torch.zeros(0, 1, 28, 28)
 
 
+def kept_alone(digits: torch.Tensor, kept_rows: int = KEPT_ROWS, levels: int = 256) -> torch.Tensor:
+    """The baseline a completion must beat: the top ``kept_rows`` rows of ``digits`` with the rest left blank,
+    rounded to ``levels`` greys as the model that completes them sees them (2: black or white)."""
+    kept = (as_images(digits) * (levels - 1)).round() / (levels - 1)
+    kept[:, :, kept_rows:] = 0
+    return kept
+
+
+def lookup_completion(digits: torch.Tensor, training: torch.Tensor, kept_rows: int = KEPT_ROWS) -> torch.Tensor:
+    """The other baseline: each digit's top ``kept_rows`` rows over the bottom of the training digit whose top
+    rows are nearest (Euclidean). No model and no imagination: the hidden part is copied."""
+    shown, known = as_images(digits), as_images(training)
+    distances = torch.cdist(shown[:, :, :kept_rows].flatten(1), known[:, :, :kept_rows].flatten(1))
+    completed = shown.clone()
+    completed[:, :, kept_rows:] = known[distances.argmin(1), :, kept_rows:]
+    return completed
+
+
 def completion_scores(
     completed: torch.Tensor,
     sources: torch.Tensor,
@@ -85,4 +103,4 @@ def completion_scores(
     }
 
 
-__all__ = ["KEPT_ROWS", "complete", "completion_scores", "split_per_class"]
+__all__ = ["KEPT_ROWS", "complete", "completion_scores", "kept_alone", "lookup_completion", "split_per_class"]

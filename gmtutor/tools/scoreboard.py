@@ -93,7 +93,10 @@ def likelihood(model: Any, test_x: torch.Tensor, k: int = 100) -> dict[str, floa
         nats = model.nll(test_x, k=k).mean().item()
         row = {"-ELBO nats": model.nll(test_x, k=1).mean().item(), "likelihood": f"bound (k={k})"}
     else:
-        kind = "exact probability" if getattr(model, "discrete", False) else "exact density"
+        kind = "exact density"
+        if getattr(model, "discrete", False):  # a probability of the digit at the model's grey levels
+            levels = getattr(model, "levels", 256)
+            kind = "exact probability" if levels == 256 else f"exact probability, {levels} greys"
         nats, row = model.nll(test_x).mean().item(), {"likelihood": kind}
     return {"NLL bits/dim": float(nats_to_bits_per_dim(nats)), "NLL nats": nats, **row}
 
