@@ -24,7 +24,8 @@ def loss_curves(
     Parts are labelled in words (``PART_NAMES``, or ``names`` for others): "reconstruction", not "recon".
     """
     names = {**PART_NAMES, **(names or {})}
-    fig, axes = plt.subplots(1, len(parts), figsize=(3.3 * len(parts) + 0.4, 3.4), squeeze=False)
+    width = max(3.3 * len(parts) + 0.4, 5.0)  # one panel still leaves room for a two-column legend
+    fig, axes = plt.subplots(1, len(parts), figsize=(width, 3.4), squeeze=False)
     for ax, part in zip(axes[0], parts, strict=True):
         for i, (name, history) in enumerate(histories.items()):
             epochs = history["epoch"]
@@ -37,7 +38,7 @@ def loss_curves(
     if title:
         fig.suptitle(title)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    legend_below(fig, handles, labels, columns=min(len(labels), 4))
+    legend_below(fig, handles, labels, columns=min(len(labels), 2 * len(parts), 4))  # no wider than the panels
     return fig
 
 
