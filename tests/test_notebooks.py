@@ -48,6 +48,17 @@ def test_the_course_has_its_notebooks_in_order():
     assert numbers == sorted(numbers) and sorted(set(numbers)) == list(range(numbers[-1] + 1))
 
 
+def test_the_course_map_and_the_readme_list_every_notebook():
+    start = notebook(NOTEBOOKS[0])
+    course_map = next(cell.source for cell in start.cells if cell.source.startswith("## The course"))
+    mapped = re.findall(r"^\| (\d\d[a-z]?) ", course_map, flags=re.MULTILINE)
+    readme = (NOTEBOOKS[0].parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| `(\d\d[a-z]?_\w+)` \|", readme, flags=re.MULTILINE)
+    later = [path.stem for path in NOTEBOOKS[1:]]
+    assert mapped == [name.split("_")[0] for name in later], "00's course map must list every later notebook, in order"
+    assert listed == [path.stem for path in NOTEBOOKS], "the README's notebook table must list every notebook, in order"
+
+
 def test_small_enough_for_a_web_page(stored):
     path, _ = stored
     assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size / 1e6:.2f} MB"
