@@ -117,3 +117,18 @@ def test_the_readme_is_short_and_opens_with_the_set_up():
     assert "python -m pytest" in readme
     for link in re.findall(r"\]\((docs/[^)]+\.md)\)", readme):
         assert (ROOT / link).is_file(), link
+
+
+def test_the_longer_run_sentence_follows_the_untimed_row_not_the_row_count():
+    results = pages.load_results()
+    if "autoregressive_quality" not in results:
+        pytest.skip("benchmarks/results has no autoregressive_quality.json")
+    sentence = "trained for more steps than its recipe"
+    found = results["autoregressive_quality"]["results"]
+    timed = [row for row in found["rows"] if "seconds for 64 samples" in row]
+    untimed = [row for row in found["rows"] if "seconds for 64 samples" not in row]
+    found["rows"] = timed + timed  # more rows than before, none of them a longer run
+    assert sentence not in pages.render("how-well", results)
+    found["rows"] = timed[:1] + (untimed or [{**timed[0], "model": "a longer run"}])
+    found["rows"][-1].pop("seconds for 64 samples", None)
+    assert sentence in pages.render("how-well", results)
