@@ -48,6 +48,8 @@ def test_bad_settings_are_refused():
         ({"info_weight": -1}, "info_weight"),
         ({"d_hidden": ()}, "d_hidden"),
         ({"shared": 0}, "shared"),
+        ({"noise_scale": 0}, "noise_scale"),
+        ({"clustering_weight": -0.5}, "clustering_weight"),
     ):
         with pytest.raises(ValueError, match=word):
             gm.InfoGAN(**kwargs)
@@ -114,3 +116,33 @@ def test_q_with_discriminator_puts_q_on_ds_side():
     model._discriminator_half(x, made)["d_loss"].backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.code_head.parameters())
     assert all(p.grad is None for p in model.generator.parameters())  # the fakes were detached
+
+
+def test_noise_scale_sets_the_spread_of_the_noise_alone():
+    model = gm.InfoGAN(noise_dim=8, categories=3, continuous=2, hidden=(8,), d_hidden=(8,), noise_scale=0.3)
+    noise, _, continuous = model.split(model.prior(4000, generator=torch.Generator().manual_seed(0)))
+    assert noise.std().item() == pytest.approx(0.3, rel=0.05)
+    assert continuous.abs().max().item() > 0.95  # the continuous codes keep their range [-1, 1]
+
+
+def test_the_clustering_anchor_enters_ds_loss_and_gs():
+    """With clustering_weight, D's loss gains the two-view term on real digits (the trunk's gradient changes),
+    and G's step subtracts the same term, on D's detached views, from its loss (Q's head learns it there)."""
+    settings = {"noise_dim": 4, "categories": 3, "continuous": 1, "architecture": "conv", "width": 4, "shared": 8}
+    torch.manual_seed(0)
+    plain = gm.InfoGAN(**settings)
+    anchored = gm.InfoGAN(**settings, clustering_weight=2.0)
+    anchored.load_state_dict(plain.state_dict())
+    x = torch.rand(16, 1, 28, 28)
+    made = {key: value.detach() for key, value in plain._generated(x).items()}
+    trunk_grads = []
+    for model in (plain, anchored):
+        model.zero_grad()
+        model._discriminator_half(x, made)["d_loss"].backward()
+        trunk_grads.append(next(model.trunk.parameters()).grad.clone())
+    assert not torch.allclose(trunk_grads[0], trunk_grads[1])
+    views = made["views"]
+    assert len(views) == 2 and views[0].shape[0] == 16 and not views[0].requires_grad
+    parts = anchored._generator_half(x, made)
+    expected = parts["g_loss"] + parts["info"] - 2.0 * parts["two_view_information"]
+    assert parts["loss"].item() == pytest.approx(expected.item(), abs=1e-5)

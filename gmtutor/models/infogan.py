@@ -24,6 +24,7 @@ from torch import nn
 
 from gmtutor.core.data import PIXELS
 from gmtutor.core.runtime import module_device
+from gmtutor.models.clustering import distort, two_view_information
 from gmtutor.models.convnets import as_input, conv_trunk, trunk_features
 from gmtutor.models.gan import _adam, _Adversarial, discriminator_loss, discriminator_net, generator_loss
 
@@ -42,6 +43,13 @@ class InfoGAN(_Adversarial):
     step also lowers the information loss on the (detached) fakes, training the shared trunk and Q's head
     for both tasks, and G's step trains G alone. ``g_lr_scale`` and ``q_lr_scale`` give G and Q their own
     learning rates, as multiples of D's (the paper trains G five times faster than D).
+
+    Two settings tie the category to the digit rather than to a style. ``noise_scale`` shrinks the noise z
+    (ClusterGAN, Mukherjee et al. 2019, draws it with a spread of 0.1), so that early in training the category
+    is the strongest part of G's input. ``clustering_weight`` anchors Q on real digits: D's step trains the
+    trunk, and G's step Q's head, to give two small distortions of the same real digit the same category,
+    with all categories used (``gmtutor.models.clustering``, IIC). Neither uses a label.
+
     ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full
     code: Q reads only the structured part (``infer_codes``)."""
 
@@ -62,6 +70,8 @@ class InfoGAN(_Adversarial):
         g_lr_scale: float = 1.0,
         q_lr_scale: float = 1.0,
         q_with_discriminator: bool = False,
+        noise_scale: float = 1.0,
+        clustering_weight: float = 0.0,
     ):
         super().__init__()
         if noise_dim < 0 or categories < 2 or continuous < 0:
@@ -76,6 +86,10 @@ class InfoGAN(_Adversarial):
             raise ValueError("d_hidden needs at least one layer: D and Q share it")
         if shared < 1:
             raise ValueError(f"shared (the units of the trunk's dense layer) must be at least 1, got {shared}")
+        if clustering_weight < 0:
+            raise ValueError(f"clustering_weight must be >= 0, got {clustering_weight}")
+        if noise_scale <= 0:
+            raise ValueError(f"noise_scale (the spread of the noise z) must be > 0, got {noise_scale}")
         if g_lr_scale <= 0 or q_lr_scale <= 0:
             raise ValueError(f"the learning-rate scales must be > 0, got {g_lr_scale} and {q_lr_scale}")
         inputs = noise_dim + categories + continuous
@@ -103,13 +117,14 @@ class InfoGAN(_Adversarial):
         self, category: torch.Tensor, continuous: torch.Tensor, *, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Full generator inputs [z, one-hot(category), continuous] for chosen categories (N,) and continuous
-        values (N, continuous), with fresh noise z."""
+        values (N, continuous), with fresh noise z ~ N(0, noise_scale^2 I)."""
         noise = torch.randn(len(category), self.noise_dim, generator=generator).to(module_device(self))
+        noise = noise * self.config["noise_scale"]
         one_hot = F.one_hot(category.long(), self.categories).float().to(noise.device)
         return torch.cat([noise, one_hot, continuous.float().to(noise.device)], dim=1)
 
     def prior(self, n: int, *, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
-        """[z ~ N(0, T^2 I), a uniformly drawn category (one-hot), c_cont ~ U(-T, T)] for n samples.
+        """[z ~ N(0, (noise_scale T)^2 I), a uniformly drawn category (one-hot), c_cont ~ U(-T, T)] for n samples.
 
         The temperature scales the noise and the continuous codes; the category, which has no mean, is
         drawn at any temperature."""
@@ -180,9 +195,22 @@ class InfoGAN(_Adversarial):
         d_loss = discriminator_loss(real_logits, fake_logits, self.config["label_smoothing"])
         if self.config["q_with_discriminator"]:  # Q learns to read the code of the fakes G just drew
             d_loss = d_loss + self._information(self.code_head(fake_features), made["z"])["info"]
+        if self.config["clustering_weight"]:  # the trunk learns to sort two distortions of a real digit alike
+            views = self._features(distort(x)), self._features(distort(x))
+            d_loss = d_loss - self.config["clustering_weight"] * self._two_views(*views)
+            made["views"] = tuple(view.detach() for view in views)  # Q's head reuses them in the generator's step
         return {"d_loss": d_loss, "real_logits": real_logits, "fake_logits": fake_logits}
+
+    def _two_views(self, features: torch.Tensor, other_features: torch.Tensor) -> torch.Tensor:
+        """The mutual information between the categories Q reads in two distorted views of the same real digits."""
+        head = self.code_head
+        return two_view_information(head(features)[:, : self.categories], head(other_features)[:, : self.categories])
 
     def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         g_loss = generator_loss(self.discriminate(made["fake"]))
         parts = self.information_loss(made["fake"], made["z"])
-        return {"loss": g_loss + parts["info"], "g_loss": g_loss, **parts}
+        loss = g_loss + parts["info"]
+        if "views" in made and not self.config["q_with_discriminator"]:  # Q's head learns to sort real digits too
+            parts["two_view_information"] = self._two_views(*made["views"])
+            loss = loss - self.config["clustering_weight"] * parts["two_view_information"]
+        return {"loss": loss, "g_loss": g_loss, **parts}

@@ -207,6 +207,8 @@ RECIPES: dict[str, Recipe] = {
             "spectral_norm": False,
             "g_lr_scale": 5.0,
             "q_lr_scale": 5.0,
+            "noise_scale": 0.3,
+            "clustering_weight": 1.0,
         },
         steps=subset_passes(45, 64),
         batch_size=64,
