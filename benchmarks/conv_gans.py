@@ -30,6 +30,7 @@ from gmtutor.tools.scoreboard import draw_samples, sample_quality  # noqa: E402
 from gmtutor.zoo.recipes import subset_passes  # noqa: E402
 
 INFOGAN_MLP = {"architecture": "mlp", "spectral_norm": True, "g_lr_scale": 1.0, "q_lr_scale": 1.0}
+NO_ANCHORS = {"noise_scale": 1.0, "clustering_weight": 0.0}  # the recipe before its two anchors of the category
 PAPER_WGAN = {"batch_size": 320, "lr": 1e-4}  # five critic steps of 64 images per generator step, at lr 1e-4
 VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit settings replacing the recipe's)
     "GAN, MLP (notebook 03's collapse lesson)": ("gan-mlp", {}, {}),
@@ -40,21 +41,30 @@ VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit setting
     "WGAN-GP, conv (the recipe)": ("wgan-gp", {}, {}),
     "InfoGAN, MLP, 30 passes (the previous recipe's networks)": (
         "infogan",
-        INFOGAN_MLP,
+        {**INFOGAN_MLP, **NO_ANCHORS},
         {"steps": subset_passes(30, 64)},
     ),
-    "InfoGAN, conv, 30 passes": ("infogan", {}, {"steps": subset_passes(30, 64)}),
+    "InfoGAN, conv, 30 passes": ("infogan", NO_ANCHORS, {"steps": subset_passes(30, 64)}),
+    "InfoGAN, conv, no anchors (the previous recipe)": ("infogan", NO_ANCHORS, {}),
+    "InfoGAN, conv, no anchors (the previous recipe), seed 1": ("infogan", NO_ANCHORS, {"seed": 1}),
+    "InfoGAN, conv, no anchors (the previous recipe), seed 2": ("infogan", NO_ANCHORS, {"seed": 2}),
+    "InfoGAN, conv, no anchors, Q on D's side (the paper's code), Q at D's lr": (
+        "infogan",
+        {**NO_ANCHORS, "q_with_discriminator": True, "q_lr_scale": 1.0},
+        {},
+    ),
+    "InfoGAN, conv, no anchors, Q on D's side, Q at 5x D's lr": (
+        "infogan",
+        {**NO_ANCHORS, "q_with_discriminator": True},
+        {},
+    ),
+    "InfoGAN, conv, no anchors, noise 16": ("infogan", {**NO_ANCHORS, "noise_dim": 16}, {}),
+    "InfoGAN, conv, no anchors, information weight 3": ("infogan", {**NO_ANCHORS, "info_weight": 3.0}, {}),
+    "InfoGAN, conv, noise spread 0.3 alone": ("infogan", {"clustering_weight": 0.0}, {}),
+    "InfoGAN, conv, two-view anchor alone": ("infogan", {"noise_scale": 1.0}, {}),
     "InfoGAN, conv (the recipe)": ("infogan", {}, {}),
     "InfoGAN, conv (the recipe), seed 1": ("infogan", {}, {"seed": 1}),
     "InfoGAN, conv (the recipe), seed 2": ("infogan", {}, {"seed": 2}),
-    "InfoGAN, conv, Q on D's side (the paper's code), Q at D's lr": (
-        "infogan",
-        {"q_with_discriminator": True, "q_lr_scale": 1.0},
-        {},
-    ),
-    "InfoGAN, conv, Q on D's side, Q at 5x D's lr": ("infogan", {"q_with_discriminator": True}, {}),
-    "InfoGAN, conv, noise 16": ("infogan", {"noise_dim": 16}, {}),
-    "InfoGAN, conv, information weight 3": ("infogan", {"info_weight": 3.0}, {}),
 }
 
 
