@@ -44,7 +44,7 @@ VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit setting
         {**INFOGAN_MLP, **NO_ANCHORS},
         {"steps": subset_passes(30, 64)},
     ),
-    "InfoGAN, conv, 30 passes": ("infogan", NO_ANCHORS, {"steps": subset_passes(30, 64)}),
+    "InfoGAN, conv, no anchors, 30 passes": ("infogan", NO_ANCHORS, {"steps": subset_passes(30, 64)}),
     "InfoGAN, conv, no anchors (the previous recipe)": ("infogan", NO_ANCHORS, {}),
     "InfoGAN, conv, no anchors (the previous recipe), seed 1": ("infogan", NO_ANCHORS, {"seed": 1}),
     "InfoGAN, conv, no anchors (the previous recipe), seed 2": ("infogan", NO_ANCHORS, {"seed": 2}),
