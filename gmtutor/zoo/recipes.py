@@ -193,8 +193,10 @@ RECIPES: dict[str, Recipe] = {
         log_every=subset_passes(3, 64),
     ),
     # The paper's MNIST networks (conv G; conv trunk with a 1,024-unit shared layer under D and Q), G and Q at
-    # five times D's learning rate. 45 passes (about three CPU minutes): matched accuracy still rose with
-    # steps, and 30 passes fell well short of it (benchmarks/conv_gans.py).
+    # five times D's learning rate, 45 passes. Two label-free anchors tie the category to the digit: noise z
+    # with a spread of 0.3 and the two-view clustering term on real digits; without them the category found
+    # styles, not digits, whatever else changed, and with them the two extra passes through the trunk make
+    # training about five CPU minutes instead of three (benchmarks/conv_gans.py).
     "infogan": Recipe(
         "infogan",
         InfoGAN,
