@@ -1,8 +1,9 @@
 """Sorting images into categories without labels: two views of one image must land in the same category.
 
-Invariant Information Clustering (IIC; Ji, Henriques & Vedaldi, 2019) gives a network that outputs
-category probabilities two views of each image, two slightly distorted copies (``distort``: a small
-random turn, stretch and shift), and maximises the mutual information between the views' categories:
+Invariant Information Clustering (IIC; Ji, Henriques & Vedaldi, 2019) feeds a network that outputs
+category probabilities two views of each image, the image and a randomly transformed copy, and maximises
+the mutual information between the two views' categories (here both views are distorted copies,
+``distort``: a small random turn, stretch and shift):
 
     I(c; c') = sum_ij P_ij log(P_ij / (P_i P_j)),   P = (1/N) sum_n p(x_n)^T p(x'_n), made symmetric.
 
@@ -10,7 +11,8 @@ The information is high only when each view's category predicts the other's (so 
 what the distortion changes) and all categories are used (so the answer is not one category for all).
 On digits, what survives a small turn, stretch and shift is mostly which digit it is. InfoGAN uses it as
 an anchor for Q's categories on real digits (``InfoGAN(clustering_weight=...)``). Two distorted copies,
-rather than the image and one copy, found the digits far more often there in a trial at the recipe's steps.
+rather than the image and one copy, found the digits more often there in one trial of each at the
+recipe's steps.
 """
 
 from __future__ import annotations
