@@ -31,6 +31,8 @@ from gmtutor.zoo.recipes import subset_passes  # noqa: E402
 
 INFOGAN_MLP = {"architecture": "mlp", "spectral_norm": True, "g_lr_scale": 1.0, "q_lr_scale": 1.0}
 NO_ANCHORS = {"noise_scale": 1.0, "clustering_weight": 0.0}  # the recipe before its two anchors of the category
+WIDE = {"shared": 1024}  # the paper's 1,024 units in the trunk's dense layer, which every recipe so far has had
+PASSES_45 = {"steps": subset_passes(45, 64)}  # the budget of the recipes so far
 PAPER_WGAN = {"batch_size": 320, "lr": 1e-4}  # five critic steps of 64 images per generator step, at lr 1e-4
 VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit settings replacing the recipe's)
     "GAN, MLP (notebook 03's collapse lesson)": ("gan-mlp", {}, {}),
@@ -44,22 +46,38 @@ VARIANTS = {  # name: (recipe, settings added to the recipe's model, fit setting
         {**INFOGAN_MLP, **NO_ANCHORS},
         {"steps": subset_passes(30, 64)},
     ),
-    "InfoGAN, conv, no anchors, 30 passes": ("infogan", NO_ANCHORS, {"steps": subset_passes(30, 64)}),
-    "InfoGAN, conv, no anchors (the previous recipe)": ("infogan", NO_ANCHORS, {}),
-    "InfoGAN, conv, no anchors (the previous recipe), seed 1": ("infogan", NO_ANCHORS, {"seed": 1}),
-    "InfoGAN, conv, no anchors (the previous recipe), seed 2": ("infogan", NO_ANCHORS, {"seed": 2}),
+    "InfoGAN, conv, no anchors, 30 passes": ("infogan", {**NO_ANCHORS, **WIDE}, {"steps": subset_passes(30, 64)}),
+    "InfoGAN, conv, no anchors (the previous recipe)": ("infogan", {**NO_ANCHORS, **WIDE}, PASSES_45),
+    "InfoGAN, conv, no anchors (the previous recipe), seed 1": (
+        "infogan",
+        {**NO_ANCHORS, **WIDE},
+        {**PASSES_45, "seed": 1},
+    ),
+    "InfoGAN, conv, no anchors (the previous recipe), seed 2": (
+        "infogan",
+        {**NO_ANCHORS, **WIDE},
+        {**PASSES_45, "seed": 2},
+    ),
     "InfoGAN, conv, no anchors, Q on D's side (the paper's code), Q at D's lr": (
         "infogan",
-        {**NO_ANCHORS, "q_with_discriminator": True, "q_lr_scale": 1.0},
-        {},
+        {**NO_ANCHORS, **WIDE, "q_with_discriminator": True, "q_lr_scale": 1.0},
+        PASSES_45,
     ),
     "InfoGAN, conv, no anchors, Q on D's side, Q at 5x D's lr": (
         "infogan",
-        {**NO_ANCHORS, "q_with_discriminator": True},
-        {},
+        {**NO_ANCHORS, **WIDE, "q_with_discriminator": True},
+        PASSES_45,
     ),
-    "InfoGAN, conv, no anchors, noise 16": ("infogan", {**NO_ANCHORS, "noise_dim": 16}, {}),
-    "InfoGAN, conv, no anchors, information weight 3": ("infogan", {**NO_ANCHORS, "info_weight": 3.0}, {}),
+    "InfoGAN, conv, no anchors, noise 16": ("infogan", {**NO_ANCHORS, **WIDE, "noise_dim": 16}, PASSES_45),
+    "InfoGAN, conv, no anchors, information weight 3": (
+        "infogan",
+        {**NO_ANCHORS, **WIDE, "info_weight": 3.0},
+        PASSES_45,
+    ),
+    # the trunk's dense layer at a quarter of the paper's width: within three CPU minutes, but not on every seed
+    "InfoGAN, conv, anchored, 256 shared units": ("infogan", {"shared": 256}, {}),
+    "InfoGAN, conv, anchored, 256 shared units, seed 1": ("infogan", {"shared": 256}, {"seed": 1}),
+    "InfoGAN, conv, anchored, 256 shared units, seed 2": ("infogan", {"shared": 256}, {"seed": 2}),
     "InfoGAN, conv, noise spread 0.3 alone": ("infogan", {"clustering_weight": 0.0}, {}),
     "InfoGAN, conv, two-view anchor alone": ("infogan", {"noise_scale": 1.0}, {}),
     "InfoGAN, conv (the recipe)": ("infogan", {}, {}),

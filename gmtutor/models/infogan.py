@@ -196,7 +196,7 @@ class InfoGAN(_Adversarial):
         if self.config["q_with_discriminator"]:  # Q learns to read the code of the fakes G just drew
             d_loss = d_loss + self._information(self.code_head(fake_features), made["z"])["info"]
         if self.config["clustering_weight"]:  # the trunk learns to sort two distortions of a real digit alike
-            views = self._features(distort(x)), self._features(distort(x))
+            views = self._features(torch.cat([distort(x), distort(x)])).chunk(2)  # one pass through the trunk
             d_loss = d_loss - self.config["clustering_weight"] * self._two_views(*views)
             made["views"] = tuple(view.detach() for view in views)  # Q's head reuses them in the generator's step
         return {"d_loss": d_loss, "real_logits": real_logits, "fake_logits": fake_logits}
@@ -207,8 +207,9 @@ class InfoGAN(_Adversarial):
         return two_view_information(head(features)[:, : self.categories], head(other_features)[:, : self.categories])
 
     def _generator_half(self, x: torch.Tensor, made: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        g_loss = generator_loss(self.discriminate(made["fake"]))
-        parts = self.information_loss(made["fake"], made["z"])
+        features = self._features(made["fake"])  # one pass through the trunk serves D's head and Q's
+        g_loss = generator_loss(self.real_head(features).squeeze(1))
+        parts = self._information(self.code_head(features), made["z"])
         loss = g_loss + parts["info"]
         if "views" in made and not self.config["q_with_discriminator"]:  # Q's head learns to sort real digits too
             parts["two_view_information"] = self._two_views(*made["views"])

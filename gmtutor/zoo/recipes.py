@@ -195,8 +195,9 @@ RECIPES: dict[str, Recipe] = {
     # The paper's MNIST networks (conv G; conv trunk with a 1,024-unit shared layer under D and Q), G and Q at
     # five times D's learning rate, 45 passes. Two label-free anchors tie the category to the digit: noise z
     # with a spread of 0.3 and the two-view clustering term on real digits; without them the category found
-    # styles, not digits, whatever else changed, and with them the two extra passes through the trunk make
-    # training about five CPU minutes instead of three (benchmarks/conv_gans.py).
+    # styles, not digits, whatever else changed. The views cost one more pass through the trunk (both views in
+    # one batch), which makes training about four CPU minutes instead of three; a 256-unit shared layer fits
+    # three minutes but found the digits on one seed of three (benchmarks/conv_gans.py).
     "infogan": Recipe(
         "infogan",
         InfoGAN,
