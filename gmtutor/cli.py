@@ -60,7 +60,10 @@ def _train(args: argparse.Namespace) -> int:
     model = zoo.get(args.model, data, retrain=args.retrain, **changes)
     final = ", ".join(f"{k} {v:.4g}" for k, v in model.metadata["final"].items())
     print(f"{args.model}: {final}")
-    print(f"cached in {zoo.checkpoint_dir()}")
+    if "shipped" in model.metadata:
+        print(f"loaded the model shipped with gmtutor ({model.metadata['shipped']}); --retrain trains it here")
+    else:
+        print(f"cached in {zoo.checkpoint_dir()}")
     return 0
 
 
@@ -111,11 +114,16 @@ def _course(args: argparse.Namespace) -> int:
     from gmtutor.present.course import course_notebooks, run_course
 
     out = _writable_folder(args.out)
-    mode = "quick mode (tiny training runs)" if args.quick else "full mode (models not in the cache are trained)"
+    mode = "quick mode (tiny training runs)" if args.quick else "full mode (models not cached or shipped are trained)"
+    if args.retrain:
+        mode = ("quick" if args.quick else "full") + f" mode, every model trained afresh into {out / 'cache'}"
     print(f"Running {len(course_notebooks())} notebooks in {mode} on {load_mnist().describe()}")
     print(f"{'notebook':<40} {'seconds':>8}")
     runs = run_course(
-        out, quick=args.quick, on_done=lambda run: print(f"{run.name:<40} {run.seconds:8.1f}", flush=True)
+        out,
+        quick=args.quick,
+        retrain=args.retrain,
+        on_done=lambda run: print(f"{run.name:<40} {run.seconds:8.1f}", flush=True),
     )
     print(f"{'total':<40} {sum(r.seconds for r in runs):8.1f}")
     print(f"executed notebooks are in {out}")
@@ -197,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     course = commands.add_parser("course", help="execute every notebook in order and time each one")
     course.add_argument("--quick", action="store_true", help="tiny training runs (as the tests use)")
     course.add_argument("--out", default="course-run", help="folder for the executed notebooks (default: course-run)")
+    course.add_argument(
+        "--retrain", action="store_true", help="train every model afresh (no cached or shipped model) into OUT/cache"
+    )
     course.set_defaults(run=_course)
 
     slides = commands.add_parser("slides", help="build a reveal.js deck of every notebook that opens offline")

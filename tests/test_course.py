@@ -1,5 +1,7 @@
 """`gmtutor course`, `train` and `cache`: run notebooks in order, name the failing cell; fill and list the cache."""
 
+import os
+
 import nbformat
 import pytest
 
@@ -26,6 +28,18 @@ def test_course_runs_notebooks_in_order_in_quick_mode(tmp_path):
     assert [r.name for r in runs] == ["01_first.ipynb", "02_second.ipynb"] == finished  # reported as each ends
     executed = nbformat.read(tmp_path / "out" / "02_second.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["text"].strip() == "1"
+
+
+def test_retrain_trains_every_model_afresh_into_a_cache_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.delenv("GMTUTOR_TRAIN", raising=False)
+    book = tmp_path / "book"
+    book.mkdir()
+    source = "import os; print(os.environ['GMTUTOR_TRAIN'], os.environ['GMTUTOR_CACHE_DIR'])"
+    write_notebook(book / "01_env.ipynb", source)
+    run_course(tmp_path / "out", quick=True, folder=book, retrain=True)
+    executed = nbformat.read(tmp_path / "out" / "01_env.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"].split() == ["1", str((tmp_path / "out" / "cache").resolve())]
+    assert "GMTUTOR_TRAIN" not in os.environ  # the caller's settings come back
 
 
 def test_a_failing_cell_is_named(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 
 from gmtutor.cli import main
 from gmtutor.core.notebooks import copy_notebooks, shipped_notebooks
+from gmtutor.weights import manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +56,9 @@ def test_the_wheel_carries_the_notebooks_and_its_command_copies_them(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         shipped = sorted(Path(name).name for name in archive.namelist() if name.startswith("gmtutor/course_notebooks/"))
     assert shipped == [path.name for path in shipped_notebooks()]
+    with zipfile.ZipFile(wheel) as archive:
+        weights = {Path(name).name for name in archive.namelist() if name.startswith("gmtutor/weights/")}
+    assert {"manifest.json", *manifest()["models"]} <= weights  # the trained models ride in the wheel
     # A fresh environment that borrows this one's libraries (torch, nbclient) but not its gmtutor. A path file
     # names this interpreter's own site-packages: --system-site-packages would lend the base Python's instead
     # whenever the tests run inside a virtual environment.
@@ -94,6 +98,12 @@ def test_the_wheel_carries_the_notebooks_and_its_command_copies_them(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "kernel gmtutor: " + str(venv) in result.stdout, result.stdout  # the notebook ran on the wheel
+    load = "import gmtutor as gm; print(gm.zoo.get('vae-2d', gm.load_mnist('embedded')).metadata.get('shipped'))"
+    env["GMTUTOR_QUICK"] = "0"  # full mode, an empty cache: the wheel's own model, not a training run
+    result = subprocess.run(
+        [python, "-c", load], cwd=learner, capture_output=True, text=True, env={**os.environ, **env}, timeout=600
+    )
+    assert result.stdout.strip().startswith("vae-2d-embedded-full-"), result.stdout + result.stderr[-2000:]
 
 
 def test_pyproject_lists_every_package():

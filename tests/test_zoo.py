@@ -99,7 +99,8 @@ def test_snapshots_are_kept_with_the_model_and_restored_without_training(cache, 
     again = SampleSnapshots(codes, [1, 2])
     zoo.get("tiny", data, progress=False, quick_steps=2, on_log=again)
     assert len(calls) == 1  # loaded, not trained
-    assert all(torch.equal(again.snapshots[e], first.snapshots[e]) for e in (1, 2))
+    # kept in 8 bits: back within half a grey level of what training saw
+    assert all((again.snapshots[e] - first.snapshots[e]).abs().max() <= 0.5 / 255 + 1e-6 for e in (1, 2))
     assert not torch.equal(again.snapshots[1], again.snapshots[2])  # the model changed between steps
     other_codes = SampleSnapshots(codes + 1.0, [2])
     zoo.get("tiny", data, progress=False, quick_steps=2, on_log=other_codes)

@@ -82,9 +82,18 @@ def weights_digest(state: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``model``'s class name, config, weights and optional ``metadata`` to ``path`` atomically."""
-    path = Path(path)
+HALF_FROM = 1024  # ``half=True`` stores floating tensors of at least this many numbers in 16 bits
+
+
+def encode(model: nn.Module, metadata: dict[str, Any] | None = None, half: bool = False, slim: bool = False) -> bytes:
+    """The bytes of a checkpoint of ``model``: class name, config, weights and optional ``metadata``.
+
+    ``half=True`` stores each floating tensor of ``HALF_FROM`` or more numbers as float16, which halves
+    the file; loading casts it back into the model's float32 weights. Small tensors (biases, batch-norm
+    statistics, whose variances can fall below float16's range) keep their precision. ``slim=True`` leaves
+    out the submodules the model's class names as ``training_only`` (a GAN's discriminator): loading
+    gives them fresh weights drawn from a fixed seed, so the model generates as trained but would train
+    its discriminator from the start."""
     if _REGISTRY.get(class_key(type(model))) is not type(model):
         raise TypeError(
             f"{type(model).__name__} is not a registered model class: subclass gm.Trainable, or register it "
@@ -93,7 +102,10 @@ def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | N
     config = getattr(model, "config", None)
     if not isinstance(config, dict):
         raise TypeError(f"{type(model).__name__} has no `config` dict of constructor arguments, so it cannot be saved")
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    left_out = list(getattr(model, "training_only", ())) if slim else []
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items() if not _within(k, left_out)}
+    if half:
+        state = {k: _half(v) for k, v in state.items()}
     payload = {
         "format": FORMAT,
         "class": class_key(type(model)),
@@ -101,6 +113,7 @@ def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | N
         "state_dict": state,
         "weights_sha256": weights_digest(state),
         "metadata": metadata or {},
+        "left_out": left_out,
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -108,17 +121,38 @@ def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | N
         torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
     except pickle.UnpicklingError as err:
         raise TypeError(f"config and metadata must be plain numbers, strings, lists and dicts: {err}") from None
-    write_atomically(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _within(key: str, modules: list[str]) -> bool:
+    """True when the state entry ``key`` belongs to one of ``modules`` (named as attributes of the model)."""
+    return any(key == module or key.startswith(module + ".") for module in modules)
+
+
+def _half(tensor: torch.Tensor) -> torch.Tensor:
+    if tensor.dtype != torch.float32 or tensor.numel() < HALF_FROM or tensor.abs().max() > 60_000:
+        return tensor
+    return tensor.half()
+
+
+def save(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``model``'s class name, config, weights and optional ``metadata`` to ``path`` atomically."""
+    path = Path(path)
+    write_atomically(path, encode(model, metadata))
     return path
 
 
-def read(path: str | os.PathLike) -> dict[str, Any]:
-    """The raw contents of a checkpoint, checked for shape; raises ``CheckpointError`` if unreadable."""
+def read(path: str | os.PathLike, contents: bytes | None = None) -> dict[str, Any]:
+    """The raw contents of a checkpoint, checked for shape; raises ``CheckpointError`` if unreadable.
+
+    Given ``contents`` (the file's bytes, already read and perhaps unpacked), those are read instead of
+    the file, and ``path`` only names it in errors."""
     path = Path(path)
-    if not path.is_file():
+    if contents is None and not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}.")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        source = path if contents is None else io.BytesIO(contents)
+        payload = torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         # PyTorch's own message suggests weights_only=False, which would run the file's code: not passed on.
         raise CheckpointError(f"{path} holds Python objects other than weights and plain data. {_FIX}") from None
@@ -131,6 +165,9 @@ def read(path: str | os.PathLike) -> dict[str, Any]:
     for key, kind in wanted.items():
         if not isinstance(payload.get(key), kind):
             raise CheckpointError(f"{path} has no {key!r} entry of type {kind.__name__}. {_FIX}")
+    left_out = payload.setdefault("left_out", [])
+    if not (isinstance(left_out, list) and all(isinstance(name, str) for name in left_out)):
+        raise CheckpointError(f"{path} has a 'left_out' entry that is not a list of module names. {_FIX}")
     return payload
 
 
@@ -145,20 +182,25 @@ def build(name: str, config: dict[str, Any], device: torch.device | str = "cpu")
         raise CheckpointError(f"{name}(**{config}) cannot be built: {err}") from None
 
 
-def load(path: str | os.PathLike, device: torch.device | str | None = None) -> nn.Module:
+def load(path: str | os.PathLike, device: torch.device | str | None = None, contents: bytes | None = None) -> nn.Module:
     """Rebuild the model saved at ``path`` (in eval mode, on ``device`` or the CPU).
 
     Every way a file can fail to give back its model raises ``CheckpointError``: an unknown class, a
     config its constructor refuses, weights of other names or shapes (checked on PyTorch's "meta"
     device first, so an absurd size in a forged config allocates nothing), and non-finite weights.
+    ``contents``, as in ``read``: the file's bytes, read already. Weights stored in 16 bits (``encode``)
+    load into the model's own float32 ones.
     """
-    payload = read(path)
+    payload = read(path, contents)
     name, config, state = payload["class"], payload["config"], payload["state_dict"]
     try:
         skeleton = build(name, config, device="meta")
     except CheckpointError as err:
         raise CheckpointError(f"{path}: {err} {_FIX}") from None
-    expected = {key: tuple(value.shape) for key, value in skeleton.state_dict().items()}
+    left_out = payload["left_out"]
+    if not set(left_out) <= set(getattr(skeleton, "training_only", ())):
+        raise CheckpointError(f"{path} leaves out {left_out}, more than {name} may do without. {_FIX}")
+    expected = {key: tuple(value.shape) for key, value in skeleton.state_dict().items() if not _within(key, left_out)}
     stored = {key: tuple(value.shape) for key, value in state.items() if isinstance(value, torch.Tensor)}
     if stored != expected or len(stored) != len(state):
         differing = sorted(set(expected) ^ set(stored)) or [k for k in expected if expected[k] != stored.get(k)]
@@ -172,8 +214,10 @@ def load(path: str | os.PathLike, device: torch.device | str | None = None) -> n
     recorded = payload.get("weights_sha256")
     if payload["format"] != "gmtutor-checkpoint-1" and recorded != weights_digest(state):
         raise CheckpointError(f"{path}: the weights are not the ones it was saved with (their hash differs). {_FIX}")
-    model = build(name, config)
-    model.load_state_dict(state, strict=True)
+    with torch.random.fork_rng(devices=[]):  # what was left out gets the same fresh weights on every load
+        torch.manual_seed(0)
+        model = build(name, config)
+    model.load_state_dict(state, strict=not left_out)  # the names were checked against the skeleton above
     model.metadata = payload["metadata"]
     model.weights_sha256 = recorded
     return model.to(device or "cpu").eval()

@@ -86,6 +86,8 @@ class Trainable(Capabilities, nn.Module):
     config: dict[str, Any]
     takes_labels: ClassVar[Literal["no", "optional", "yes"]] = "no"
     watch_test_loss: ClassVar[bool] = True  # fit reports ``loss`` on held-out digits (not for a game's losses)
+    # the submodules only training uses (a GAN's discriminator): a shipped model may leave them out
+    training_only: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Wrap each subclass's ``__init__`` so that ``config`` records its arguments, defaults included, and

@@ -95,6 +95,8 @@ class CycleGAN(Trainable):
     backward=True)`` the other way. Not a ``LatentModel``: a CycleGAN has no latent code and no prior to
     sample from, only images to translate."""
 
+    training_only = ("judge_target", "judge_source")
+
     takes_labels = "yes"  # which images of a batch are source digits, which target digits
     watch_test_loss = False
 

@@ -214,6 +214,8 @@ class GAN(_Adversarial):
     2017): a convolutional D learns to reject fakes faster than G learns to draw, and a faster G keeps up.
     """
 
+    training_only = ("discriminator",)
+
     def __init__(
         self,
         latent_dim: int = 64,
@@ -277,6 +279,8 @@ class BiGAN(_Adversarial):
     ``"mlp"`` (the default) uses MLPs (``hidden``, ``e_hidden``, ``d_hidden``). ``g_lr_scale`` gives G and E
     their own learning rate, a multiple of D's, as in the GAN.
     """
+
+    training_only = ("d_x", "d_z", "d_joint")
 
     def __init__(
         self,

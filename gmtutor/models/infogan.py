@@ -53,6 +53,8 @@ class InfoGAN(_Adversarial):
     ``prior`` draws [z, one-hot c_cat, c_cont]; ``codes`` builds chosen ones. It has no encoder to the full
     code: Q reads only the structured part (``infer_codes``)."""
 
+    training_only = ("real_head",)  # its trunk serves Q too
+
     def __init__(
         self,
         noise_dim: int = 62,

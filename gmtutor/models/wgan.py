@@ -53,6 +53,8 @@ class WGANGP(_Adversarial):
     times the batch each critic step sees. A WGAN-GP has no encoder.
     """
 
+    training_only = ("critic",)
+
     def __init__(
         self,
         latent_dim: int = 64,

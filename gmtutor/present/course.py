@@ -107,12 +107,18 @@ def run_course(
     quick: bool = False,
     folder: Path | None = None,
     on_done: Callable[[NotebookRun], None] | None = None,
+    retrain: bool = False,
 ) -> list[NotebookRun]:
     """Execute every course notebook in order into ``out_dir``; quick mode shrinks all training.
 
-    ``on_done(run)`` is called as each notebook finishes (the command line prints a line).
+    ``retrain=True`` trains every model afresh (``GMTUTOR_TRAIN=1``: no shipped model is used) into a new cache,
+    ``out_dir/cache``, so that nothing trained before is loaded and the models can be packed for shipping
+    (``python -m gmtutor.weights.build --cache out_dir/cache/checkpoints``). ``on_done(run)`` is called as each
+    notebook finishes (the command line prints a line).
     """
     settings = {"GMTUTOR_QUICK": "1" if quick else "0", "GMTUTOR_KEEP_FREED_MEMORY": "1"}  # the kernels inherit them
+    if retrain:
+        settings |= {"GMTUTOR_TRAIN": "1", "GMTUTOR_CACHE_DIR": str(Path(out_dir).resolve() / "cache")}
     previous = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:

@@ -10,6 +10,8 @@
 4. A file lock around load-or-train makes a second process asking for the same model wait, then load it.
 5. What a training callback saw (a ``SampleSnapshots``) is kept with the model, the last
    ``KEPT_CALLBACK_STATES`` of them, so a notebook can show a model learning without training it again.
+6. A model not in the cache is looked for among those shipped with the package (``gmtutor.weights``),
+   by the same fingerprint, before it is trained.
 
 Measurements of cached models are kept apart, with their own version (``gmtutor.zoo.results``).
 """
@@ -28,6 +30,7 @@ from typing import Any
 import torch
 from filelock import FileLock, Timeout
 
+from gmtutor import weights
 from gmtutor.core import checkpoint
 from gmtutor.core.data import MNIST, load_mnist
 from gmtutor.core.runtime import cache_dir, quick
@@ -81,13 +84,16 @@ class Entry:
     quick: bool
     fingerprint: dict[str, Any]
     path: Path
+    changes: dict[str, Any] = dataclasses.field(default_factory=dict)  # a class among them is named by its key
 
     @classmethod
-    def of(cls, chosen: Recipe, data: MNIST, quick: bool) -> Entry:
+    def of(cls, chosen: Recipe, data: MNIST, quick: bool, changes: dict[str, Any] | None = None) -> Entry:
+        """The entry of ``chosen`` (the recipe with ``changes``, the fields ``get`` was asked to replace, applied)."""
         printed = fingerprint(chosen, data, quick)
         digest = hashlib.sha256(json.dumps(printed, sort_keys=True).encode()).hexdigest()[:12]
         name = f"{chosen.name}-{data.source}-{'quick' if quick else 'full'}-{digest}.pt"
-        return cls(chosen, data, quick, printed, checkpoint_dir() / name)
+        plain = {k: checkpoint.class_key(v) if isinstance(v, type) else v for k, v in (changes or {}).items()}
+        return cls(chosen, data, quick, printed, checkpoint_dir() / name, plain)
 
     def read(self) -> Trainable | None:
         """The cached model, or None: no file, or (with a warning) one that is unreadable or holds another model."""
@@ -104,12 +110,22 @@ class Entry:
             return None
         return model
 
+    def shipped(self) -> Trainable | None:
+        """The model shipped with the package for this fingerprint (``gmtutor.weights``), or None; one whose file
+        holds a model trained otherwise is refused with a warning."""
+        model = weights.load(self.fingerprint)
+        if model is not None and trained_fingerprint(model) != self.fingerprint:
+            return weights.refuse(f"{weights.folder() / model.metadata['shipped']} holds a model trained otherwise")
+        return model
+
     def train(self, progress: bool, on_log: LogCallback | None, earlier: list[Any]) -> Trainable:
         """Train the recipe, save it with its history, and keep ``on_log``'s state after ``earlier`` ones."""
         model, history = self.recipe.train(self.data, self.quick, progress=progress, on_log=on_log)
         states = earlier + ([on_log.state_dict()] if on_log is not None else [])
         metadata = {
             "trained": {k: v for k, v in self.fingerprint.items() if k not in ("class", "config")},
+            "changes": self.changes,  # what replaced the recipe's fields: a shipped model is current when the
+            # recipe with these changes still makes its fingerprint (gmtutor.weights.build)
             "versions": _versions(),
             "history": history.records,
             "final": {k: v for k, v in history.last.items() if k not in ("step", "epoch")},
@@ -128,7 +144,8 @@ def get(
     on_log: LogCallback | None = None,
     **changes: Any,
 ) -> Trainable:
-    """The course model ``name`` (see ``gmtutor.RECIPES``), loaded from the cache or trained and saved.
+    """The course model ``name`` (see ``gmtutor.RECIPES``): loaded from the cache, else from the models shipped
+    with the package (``gmtutor.weights``; not with ``GMTUTOR_TRAIN=1``), else trained and saved in the cache.
 
     ``changes`` replace recipe fields (for example ``steps=500``) and make a cache entry of their own.
     The model comes back in eval mode on ``gmtutor.device()``, with ``model.history`` (a ``History``)
@@ -141,10 +158,12 @@ def get(
 
     target = device()  # a device that cannot train here is refused before any data loads or lock is taken
     chosen = dataclasses.replace(recipe(name), **changes) if changes else recipe(name)
-    entry = Entry.of(chosen, data if data is not None else load_mnist(), quick())
+    entry = Entry.of(chosen, data if data is not None else load_mnist(), quick(), changes)
     entry.path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(lock_path(entry.path)):  # a second process asking for this model waits here, then loads it
         model = None if retrain else entry.read()
+        if model is None and not retrain:
+            model = entry.shipped()
         states = list(model.metadata.get("callbacks", [])) if model is not None else []
         if model is None or (on_log is not None and not any(on_log.load_state_dict(s) for s in states)):
             # a seeded run trains the same model again, so the states kept so far still hold: two notebooks that

@@ -1,11 +1,11 @@
 """Measurements kept as JSON beside the cached models: ``remember(label, compute, **key)``.
 
 A scoreboard row or an imagination table takes minutes to compute and never changes while its models and
-settings stay the same. ``remember`` keeps ``compute()``'s result under ``<cache>/results`` and reads it
-back while its key matches: the label, quick or full mode, ``RESULTS_VERSION`` (raised when the way a
-result is computed changes; it retrains no model) and the caller's key, in which each model appears as
-its ``identity``: its class, configuration and a hash of its weights, so a result never outlives the
-weights it was computed from.
+settings stay the same. ``remember`` keeps ``compute()``'s result under ``<cache>/results`` (or finds it
+among the results shipped with the package's models) and reads it back while its key matches: the label,
+quick or full mode, ``RESULTS_VERSION`` (raised when the way a result is computed changes; it retrains no
+model) and the caller's key, in which each model appears as its ``identity``: its class, configuration and
+a hash of its weights, so a result never outlives the weights it was computed from.
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ def results_dir() -> Path:
     return cache_dir() / "results"
 
 
+def shipped_results_dir() -> Path:
+    """The results shipped with the package beside its models (``gmtutor/weights/results``): computed from the
+    shipped models, so their keys match only while a notebook uses those very weights."""
+    from gmtutor.weights import folder
+
+    return folder() / "results"
+
+
 def identity(model: Any) -> dict[str, Any]:
     """What makes ``model`` the model it is, for a ``remember`` key: its class, ``config`` and a hash of its
     ``state_dict`` (a torch model's weights; ``gm.GaussianNB``'s fitted means and variances)."""
@@ -58,7 +66,7 @@ def remember(label: str, compute: Callable[[], Any], **key: Any) -> Any:
     )
     digest = hashlib.sha256(described.encode()).hexdigest()[:12]
     path = results_dir() / f"{label}-{digest}.json"
-    found = _read(path, json.loads(described))
+    found = _read(path, json.loads(described)) or _read(shipped_results_dir() / path.name, json.loads(described))
     if found is not None:
         return found[0]
     if str(path) in _IN_MEMORY:
