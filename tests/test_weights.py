@@ -133,6 +133,14 @@ def test_a_shipped_file_holding_another_model_warns_and_trains(shipping, data, m
     assert model.config["latent_dim"] == 2
 
 
+def test_a_damaged_manifest_warns_and_trains(shipping, data, monkeypatch):
+    ship_tiny(shipping, data, monkeypatch)
+    (shipping / "shipped" / "manifest.json").write_text('{"models": [')
+    with pytest.warns(weights.ShippedWeightsWarning, match="manifest.json cannot be read"):
+        model = zoo.get("tiny", data, progress=False)
+    assert "shipped" not in model.metadata
+
+
 def test_gmtutor_train_trains_instead_of_loading_a_shipped_model(shipping, data, monkeypatch):
     ship_tiny(shipping, data, monkeypatch)
     monkeypatch.setenv("GMTUTOR_TRAIN", "1")

@@ -50,9 +50,17 @@ def manifest() -> dict[str, Any]:
     """The manifest: ``{"models": {file name: {"recipe", "sha256", "bytes", "fingerprint", "history",
     "final"}}}``; empty when there is none."""
     path = folder() / MANIFEST_NAME
-    if not path.is_file():
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {"models": {}}
-    return json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        refuse(f"{path} cannot be read ({err})")
+        return {"models": {}}
+    if not isinstance(found, dict) or not isinstance(found.get("models"), dict):
+        refuse(f"{path} is not a manifest of shipped models")
+        return {"models": {}}
+    return found
 
 
 def sha256(data: bytes) -> str:
