@@ -30,6 +30,8 @@ from gmtutor import weights
 from gmtutor.core import checkpoint
 from gmtutor.core.data import load_mnist
 from gmtutor.core.files import write_atomically
+from gmtutor.core.train import History
+from gmtutor.models.base import Trainable
 from gmtutor.zoo.cache import checkpoint_dir, fingerprint, trained_fingerprint
 from gmtutor.zoo.recipes import RECIPES
 
@@ -59,9 +61,8 @@ def current(printed: dict[str, Any], changes: dict[str, Any] | None = None, quic
     return comparable(printed) == comparable(fingerprint(chosen, load_mnist("embedded"), quick))
 
 
-def pack(path: Path) -> tuple[bytes, dict[str, Any]]:
-    """A cached checkpoint's shipped bytes and its manifest entry (without the hash and size)."""
-    model = checkpoint.load(path)
+def pack(model: Trainable) -> tuple[bytes, dict[str, Any]]:
+    """A model loaded from the cache: its shipped bytes and its manifest entry (without the hash and size)."""
     metadata = dict(model.metadata)
     metadata["callbacks"] = [_eight_bit(state) for state in metadata.get("callbacks", [])]
     packed = lzma.compress(checkpoint.encode(model, metadata, half=True, slim=True))
@@ -97,14 +98,14 @@ def choose(candidates: dict[str, tuple[bytes, dict[str, Any]]]) -> dict[str, tup
 
     def saved_per_byte(item: tuple[str, tuple[bytes, dict[str, Any]]]) -> float:
         packed, entry = item[1]
-        return sum(record.get("seconds", 0.0) for record in entry["history"]) / len(packed)
+        return History(entry["history"]).seconds / len(packed)
 
     variants = [(name, item) for name, item in candidates.items() if name not in plain]
     for name, (packed, entry) in sorted(variants, key=saved_per_byte, reverse=True):
         if total + len(packed) <= MOST_BYTES:
             chosen[name], total = (packed, entry), total + len(packed)
     for name, (packed, entry) in candidates.items():
-        seconds = sum(record.get("seconds", 0.0) for record in entry["history"])
+        seconds = History(entry["history"]).seconds
         verdict = "ships" if name in chosen else "left out: trained when needed"
         print(f"{name:<52} {len(packed) / 1e6:6.2f} MB {seconds:6.0f} s of training  {verdict}", flush=True)
     return chosen
@@ -117,9 +118,10 @@ def pack_results(found: Path, out: Path | None = None) -> list[str]:
     target = (out or weights.folder()) / "results"
     kept = []
     for path in sorted(found.glob("*.json")):
-        stored = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        stored = json.loads(raw)
         if isinstance(stored, dict) and stored.get("key", {}).get("quick") is False:
-            kept.append((path.name, path.read_bytes()))
+            kept.append((path.name, raw))
     target.mkdir(exist_ok=True)
     for old in target.glob("*.json"):
         old.unlink()
@@ -146,7 +148,7 @@ def build(cache: Path | None = None, out: Path | None = None, quick: bool = Fals
         if not current(printed, model.metadata.get("changes"), quick):
             print(f"skipped {path.name}: made by an older recipe")
             continue
-        packed, entry = pack(path)
+        packed, entry = pack(model)
         own_data = fingerprint(RECIPES[printed["recipe"]], load_mnist("embedded"), quick)["data"]
         entry["recipe's own"] = not entry["changes"] and printed["data"] == own_data
         packed_files[path.name + ".xz"] = packed, entry
