@@ -57,11 +57,11 @@ def _train(args: argparse.Namespace) -> int:
     changes = {"steps": args.steps, "quick_steps": args.steps} if args.steps else {}  # honoured in either mode
     data = load_mnist(args.data)
     print(f"Training {args.model} on {data.describe()}")
-    model = zoo.get(args.model, data, retrain=args.retrain, **changes)
+    model = zoo.get(args.model, data, retrain=args.retrain, **changes)  # prints where the model came from
     final = ", ".join(f"{k} {v:.4g}" for k, v in model.metadata["final"].items())
     print(f"{args.model}: {final}")
     if "shipped" in model.metadata:
-        print(f"loaded the model shipped with gmtutor ({model.metadata['shipped']}); --retrain trains it here")
+        print(f"the shipped file is {model.metadata['shipped']}; --retrain trains it here")
     else:
         print(f"cached in {zoo.checkpoint_dir()}")
     return 0

@@ -150,6 +150,33 @@ def test_gmtutor_train_trains_instead_of_loading_a_shipped_model(shipping, data,
     assert "shipped" in zoo.get("tiny", data, progress=False).metadata
 
 
+def test_get_prints_where_each_model_came_from_and_the_data_it_trained_on(shipping, data, monkeypatch, capsys):
+    zoo.get("tiny", data)
+    capsys.readouterr()
+    zoo.get("tiny", data)
+    from_cache = capsys.readouterr().out.strip().splitlines()[-1]
+    assert from_cache.startswith("tiny: from the cache; trained on the embedded subset's 300 training images (5 steps")
+    assert from_cache.endswith("quick mode)")
+    build.build(shipping / "trained" / "checkpoints", shipping / "shipped", quick=True)
+    monkeypatch.setenv("GMTUTOR_CACHE_DIR", str(shipping / "elsewhere"))
+    capsys.readouterr()
+    zoo.get("tiny", data)
+    assert capsys.readouterr().out.startswith("tiny: shipped with gmtutor; trained on the embedded subset's 300")
+    monkeypatch.setenv("GMTUTOR_TRAIN", "1")
+    zoo.get("tiny", data.subset(200))
+    printed = capsys.readouterr().out.strip().splitlines()[-1]
+    assert printed.startswith("tiny: trained just now and saved in the cache; trained on the embedded subset's 200")
+    zoo.get("tiny", data, progress=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_describe_test_names_the_scored_images_and_their_spread():
+    embedded = gm.load_mnist("embedded")
+    assert embedded.describe_test() == "1,000 test images of the embedded subset, 100 per digit"
+    assert embedded.per_class(test=7).describe_test() == "70 test images of the embedded subset, 7 per digit"
+    assert embedded.digits(6, 0).describe_test() == "200 test images of the embedded subset"
+
+
 def test_build_skips_a_changed_recipe_and_refuses_too_many_bytes(shipping, embedded, monkeypatch):
     zoo.get("tiny", embedded, progress=False)  # the recipe's own model: on all the digits it trains on
     cache = shipping / "trained" / "checkpoints"

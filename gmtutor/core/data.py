@@ -114,6 +114,11 @@ class EmbeddedFallbackWarning(UserWarning):
     """Full MNIST was not available, so the embedded 5,000-image subset is used."""
 
 
+def source_name(source: str) -> str:
+    """A data source as a sentence names it: ``"embedded"`` is "the embedded subset", ``"mnist"`` "full MNIST"."""
+    return {"mnist": "full MNIST", "embedded": "the embedded subset"}.get(source, source)
+
+
 @dataclass(frozen=True, repr=False)
 class MNIST:
     """MNIST split into train and test.
@@ -135,6 +140,12 @@ class MNIST:
         return (
             f"{name.get(self.source, self.source)}: {len(self.x_train):,} training and {len(self.x_test):,} test images"
         )
+
+    def describe_test(self) -> str:
+        """Which test images a notebook scores on: ``"1,000 test images of the embedded subset, 100 per digit"``."""
+        counts = torch.bincount(self.y_test, minlength=10)
+        spread = f", {int(counts[0]):,} per digit" if len(self.y_test) and bool((counts == counts[0]).all()) else ""
+        return f"{len(self.x_test):,} test images of {source_name(self.source)}{spread}"
 
     def __repr__(self) -> str:
         return f"MNIST({self.describe()})"

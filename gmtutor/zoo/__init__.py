@@ -1,7 +1,8 @@
 """The course layer, above the models: the recipes each notebook trains with, the cache of trained models, and
 the measurements kept beside them.
 
-    gm.zoo.get("vae-20d", data)        the recipe's model: from the cache, or trained and saved (``cache``)
+    gm.zoo.get("vae-20d", data)        the recipe's model: from the cache, shipped, or trained and saved (``cache``);
+                                       it prints where it came from and what it was trained on (``provenance``)
     gm.recipe("vae-20d")               how it is built and trained (``recipes``)
     gm.zoo.remember(label, compute, **key)
                                        a measurement kept as JSON while its key matches (``results``)
@@ -17,6 +18,7 @@ from gmtutor.zoo.cache import (
     fingerprint,
     get,
     lock_path,
+    provenance,
 )
 from gmtutor.zoo.recipes import RECIPES, Recipe, recipe
 from gmtutor.zoo.results import RESULTS_VERSION, UnsavedResultWarning, clear_results, identity, remember, results_dir
@@ -37,6 +39,7 @@ __all__ = [
     "get",
     "identity",
     "lock_path",
+    "provenance",
     "recipe",
     "remember",
     "results_dir",

@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 
 from gmtutor import weights
 from gmtutor.core import checkpoint
-from gmtutor.core.data import MNIST, load_mnist
+from gmtutor.core.data import MNIST, load_mnist, source_name
 from gmtutor.core.runtime import cache_dir, quick
 from gmtutor.core.train import History, LogCallback
 from gmtutor.models.base import Trainable
@@ -161,16 +161,33 @@ def get(
     entry = Entry.of(chosen, data if data is not None else load_mnist(), quick(), changes)
     entry.path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(lock_path(entry.path)):  # a second process asking for this model waits here, then loads it
-        model = None if retrain else entry.read()
+        model, origin = (None, "") if retrain else (entry.read(), "from the cache")
         if model is None and not retrain:
-            model = entry.shipped()
+            model, origin = entry.shipped(), "shipped with gmtutor"
         states = list(model.metadata.get("callbacks", [])) if model is not None else []
         if model is None or (on_log is not None and not any(on_log.load_state_dict(s) for s in states)):
             # a seeded run trains the same model again, so the states kept so far still hold: two notebooks that
             # watch one recipe with different callbacks then both load it, instead of retraining in turn
-            model = entry.train(progress, on_log, states)
+            model, origin = entry.train(progress, on_log, states), "trained just now and saved in the cache"
     model.history = History([dict(record) for record in model.metadata["history"]])
+    model.origin = origin
+    if progress:
+        print(provenance(model))
     return model.to(target).eval()
+
+
+def provenance(model: Trainable) -> str:
+    """One line on a model from ``get``: where it came from and the data it was trained on.
+
+    ``"vae-2d: shipped with gmtutor; trained on the embedded subset's 4,000 training images (930 steps, 0.4 min)"``
+    """
+    trained = model.metadata.get("trained", {})
+    data = trained.get("data", {})
+    images = f"{source_name(data.get('source', 'unknown data'))}'s {data.get('train_images', 0):,} training images"
+    budget = f"{int(model.history.last.get('step', 0)):,} steps, {model.history.seconds / 60:.1f} min"
+    budget += ", quick mode" if trained.get("quick") else ""
+    name, origin = trained.get("recipe", type(model).__name__), getattr(model, "origin", "loaded")
+    return f"{name}: {origin}; trained on {images} ({budget})"
 
 
 def lock_path(path: Path) -> Path:
