@@ -1,7 +1,7 @@
 """Why does DDPM's noise objective trail flow matching's velocity on the course's U-Net? One change at a time.
 
 Every variant trains with the course's diffusion budget (the ``ddpm`` recipe's steps, batch, learning rate and
-cosine decay) on the same data, then is judged as notebook 06b judges it: the share of class-guided samples
+cosine decay) on the same data, then is judged as notebook 06c judges it: the share of class-guided samples
 (20 steps, w = 1 and w = 2) that the CNN judge reads as the asked-for digit, and the Frechet distance of
 unconditional samples to the test digits in the judge's features. The variants change the U-Net's blocks
 (plain: conv, norm, SiLU twice; residual: DDPM's pre-norm blocks with a skip path), the noise schedule

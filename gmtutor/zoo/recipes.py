@@ -238,7 +238,7 @@ RECIPES: dict[str, Recipe] = {
         log_every=subset_passes(2, 64),  # a record every two passes: each costs a pass over 1,000 test images
         fit_options={"lr_schedule": "cosine", "max_grad_norm": 100.0},
     ),
-    # One U-Net, two objectives (notebook 06b): DDPM's noise prediction and flow matching's velocity,
+    # One U-Net, two objectives (notebook 06c): DDPM's noise prediction and flow matching's velocity,
     # the same steps, batch and learning rate, so that only the objective differs.
     "ddpm": _denoiser_recipe("ddpm", "noise"),
     "flow-matching": _denoiser_recipe("flow-matching", "velocity"),
