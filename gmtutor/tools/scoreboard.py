@@ -259,18 +259,26 @@ COURSE_MODELS = {
 
 
 def course_scoreboard(
-    data: MNIST, evaluation: MNIST, judge: nn.Module, extra: dict[str, nn.Module] | None = None, progress: bool = True
+    data: MNIST,
+    evaluation: MNIST,
+    judge: nn.Module,
+    extra: dict[str, nn.Module] | None = None,
+    progress: bool = True,
+    n_samples: int | None = None,
+    k: int | None = None,
 ) -> list[dict[str, Any]]:
     """The course's scoreboard: the floor, Naive Bayes, the cached models of ``COURSE_MODELS``, any ``extra``
     models, the copier (``StyleRetrieval``) and the CycleGAN's pair. ``data`` is what the models were trained
     on, ``evaluation`` what they are scored on. Each row is kept by ``gm.zoo.remember``, so a later notebook
-    (or a warm run) reads rows that an earlier one computed. Quick mode scores fewer samples, a looser bound
-    and fewer moved digits."""
+    (or a warm run, or ``benchmarks/scoreboard.py``) reads rows that an earlier one computed. Quick mode
+    scores fewer samples, a looser bound and fewer moved digits; ``n_samples`` and ``k`` override both modes
+    (a model that draws pixel by pixel keeps ``SEQUENTIAL_SAMPLES``)."""
     from gmtutor.models.naive_bayes import GaussianNB
     from gmtutor.tools.classifiers import pixels
 
     moved = evaluation.per_class(test=10 if quick() else 50)  # as in notebook 05
-    n_samples, k = (1000, 10) if quick() else (10_000, 100)
+    n_samples = n_samples or (1000 if quick() else 10_000)
+    k = k or (10 if quick() else 100)
     entries: dict[str, Any] = {"Naive Bayes": GaussianNB().fit(pixels(data.x_train), data.y_train)}
     entries.update({name: zoo.get(recipe, data, progress=progress) for name, recipe in COURSE_MODELS.items()})
     entries.update(extra or {})
