@@ -103,7 +103,9 @@ def test_the_wheel_carries_the_notebooks_and_its_command_copies_them(tmp_path):
     result = subprocess.run(
         [python, "-c", load], cwd=learner, capture_output=True, text=True, env={**os.environ, **env}, timeout=600
     )
-    assert result.stdout.strip().startswith("vae-2d-embedded-full-"), result.stdout + result.stderr[-2000:]
+    said, shipped = result.stdout.strip().splitlines()[-2:]  # the line gm.zoo.get prints, then the file's name
+    assert said.startswith("vae-2d: shipped with gmtutor; trained on the embedded subset's"), result.stdout
+    assert shipped.startswith("vae-2d-embedded-full-"), result.stdout + result.stderr[-2000:]
 
 
 def test_pyproject_lists_every_package():
