@@ -267,3 +267,32 @@ def test_every_model_a_notebook_loads_is_shipped():
     assert len(loaded) > len(COURSE_MODELS), "found no zoo.get calls in the notebooks"
     shipped = {entry["recipe"] for entry in shipped_models().values()}
     assert loaded <= shipped, f"not shipped: {sorted(loaded - shipped)}"
+
+
+def test_every_shipped_result_names_shipped_models_as_they_load_here():
+    """A result is read back only while its key names each model as ``gm.zoo.identity`` names it on this machine:
+    a key holding a hash that differs between processors would be recomputed on a learner's laptop."""
+    known, classes = [], set()
+    for name in shipped_models():
+        packed = (weights.folder() / name).read_bytes()
+        model = checkpoint.load(weights.folder() / name, contents=lzma.decompress(packed))
+        known.append(zoo.identity(model))
+        classes.add(known[-1]["class"])
+
+    def named_models(key):
+        if isinstance(key, dict):
+            if set(key) == {"class", "config", "weights"}:
+                yield key
+            else:
+                for value in key.values():
+                    yield from named_models(value)
+        elif isinstance(key, list):
+            for value in key:
+                yield from named_models(value)
+
+    results = sorted((weights.folder() / "results").glob("*.json"))
+    assert results, "no shipped results: see python -m gmtutor.weights.build --results"
+    for path in results:
+        for named in named_models(json.loads(path.read_text())["key"]):
+            if named["class"] in classes:
+                assert named in known, f"{path.name} names a {named['class']} that no shipped model is here"

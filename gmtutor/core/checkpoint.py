@@ -13,6 +13,7 @@ import io
 import os
 import pickle
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ def encode(model: nn.Module, metadata: dict[str, Any] | None = None, half: bool 
     if not isinstance(config, dict):
         raise TypeError(f"{type(model).__name__} has no `config` dict of constructor arguments, so it cannot be saved")
     left_out = list(getattr(model, "training_only", ())) if slim else []
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items() if not _within(k, left_out)}
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items() if not within(k, left_out)}
     if half:
         state = {k: _half(v) for k, v in state.items()}
     payload = {
@@ -124,7 +125,7 @@ def encode(model: nn.Module, metadata: dict[str, Any] | None = None, half: bool 
     return buffer.getvalue()
 
 
-def _within(key: str, modules: list[str]) -> bool:
+def within(key: str, modules: Sequence[str]) -> bool:
     """True when the state entry ``key`` belongs to one of ``modules`` (named as attributes of the model)."""
     return any(key == module or key.startswith(module + ".") for module in modules)
 
@@ -200,7 +201,7 @@ def load(path: str | os.PathLike, device: torch.device | str | None = None, cont
     left_out = payload["left_out"]
     if not set(left_out) <= set(getattr(skeleton, "training_only", ())):
         raise CheckpointError(f"{path} leaves out {left_out}, more than {name} may do without. {_FIX}")
-    expected = {key: tuple(value.shape) for key, value in skeleton.state_dict().items() if not _within(key, left_out)}
+    expected = {key: tuple(value.shape) for key, value in skeleton.state_dict().items() if not within(key, left_out)}
     stored = {key: tuple(value.shape) for key, value in state.items() if isinstance(value, torch.Tensor)}
     if stored != expected or len(stored) != len(state):
         differing = sorted(set(expected) ^ set(stored)) or [k for k in expected if expected[k] != stored.get(k)]

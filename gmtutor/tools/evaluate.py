@@ -25,6 +25,8 @@ N_CLASSES = 10
 class DigitClassifier:
     """A fitted digit classifier on pixels: ``predict_proba(images)`` (N, 10) and ``predict(images)`` (N,)."""
 
+    identified_by_config = True  # refitted in each process; its config (data, C) decides it (``gm.zoo.identity``)
+
     def __init__(self, model: Pipeline | LogisticRegression, source: str):
         self.model = model
         self.source = source

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gmtutor.core.checkpoint import class_key, weights_digest
+from gmtutor.core.checkpoint import class_key, weights_digest, within
 from gmtutor.core.files import write_atomically
 from gmtutor.core.runtime import cache_dir, quick
 
@@ -43,9 +43,20 @@ def shipped_results_dir() -> Path:
 
 
 def identity(model: Any) -> dict[str, Any]:
-    """What makes ``model`` the model it is, for a ``remember`` key: its class, ``config`` and a hash of its
-    ``state_dict`` (a torch model's weights; ``gm.GaussianNB``'s fitted means and variances)."""
-    return {"class": class_key(type(model)), "config": model.config, "weights": weights_digest(model.state_dict())}
+    """What makes ``model`` the model it is, for a ``remember`` key: its class, ``config`` and a hash of the
+    weights that decide what it computes (a torch model's ``state_dict``; ``gm.GaussianNB``'s fitted means and
+    variances).
+
+    Two kinds of weights are left out, because their last bits differ from one processor to another while
+    the results do not: the parts only training uses (``training_only``: a GAN's discriminator, which a
+    shipped model rebuilds from a fixed seed when it loads), and all the weights of a model refitted in place
+    from fixed data (``identified_by_config``: the pixels' logistic regression, whose config names the data
+    and the settings). A shipped result then matches on every machine that loads the shipped models."""
+    if getattr(model, "identified_by_config", False):
+        return {"class": class_key(type(model)), "config": model.config, "weights": None}
+    left_out = getattr(model, "training_only", ())
+    state = {k: v for k, v in model.state_dict().items() if not within(k, left_out)}
+    return {"class": class_key(type(model)), "config": model.config, "weights": weights_digest(state)}
 
 
 def _plain(value: Any) -> Any:
