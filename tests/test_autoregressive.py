@@ -83,8 +83,8 @@ def test_dilated_rows_reach_exactly_as_far_up_as_promised():
 
 @pytest.mark.parametrize("kind", ["pixelcnn", "dilated", "transformer"])
 def test_the_fast_sampler_gives_the_networks_own_conditionals(kind):
-    """The PixelCNN's window (the rows above and columns beside that reach the pixel) and the transformer's cached
-    keys and values give the full pass's logits."""
+    """The PixelCNN's row cache (the vertical stack once per row, the horizontal stack on the pixels to the left)
+    and the transformer's cached keys and values give the full pass's logits, for a pixel and for the next one."""
     model = small(kind).eval()
     levels = torch.randint(0, 256, (3, 28, 28))
     with torch.no_grad():
@@ -94,12 +94,11 @@ def test_the_fast_sampler_gives_the_networks_own_conditionals(kind):
             model._begin_sampling(levels)  # a fresh cache: the transformer fills it from the pixels before i
             fast = model._next_logits(levels, row, column)
             torch.testing.assert_close(fast, full[:, :, row, column], atol=1e-4, rtol=1e-4)
-            if kind == "transformer":  # and, cached, the next pixel's logits come from one new token
-                if i < 783:
-                    after = divmod(i + 1, 28)
-                    torch.testing.assert_close(
-                        model._next_logits(levels, *after), full[:, :, after[0], after[1]], atol=1e-4, rtol=1e-4
-                    )
+            if i < 783:  # and the next pixel's come from the cache: one new token, or the row kept (or a new row)
+                after = divmod(i + 1, 28)
+                torch.testing.assert_close(
+                    model._next_logits(levels, *after), full[:, :, after[0], after[1]], atol=1e-4, rtol=1e-4
+                )
         model._end_sampling()
 
 

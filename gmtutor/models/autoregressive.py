@@ -212,9 +212,14 @@ class _GatedLayer(nn.Module):
         # vertical features at row r only ever see rows above r (the first layer's mask leaves out row r, and
         # later layers' row r holds features of rows above), so the horizontal stack may take them at row r
         v_features = self.vertical(v)
+        return self.gate(v_features), self.horizontal_step(h, v_features)
+
+    def horizontal_step(self, h: torch.Tensor, v_features: torch.Tensor) -> torch.Tensor:
+        """The horizontal stack's next features from its own (``h``) and the vertical stack's pre-gate features at
+        the same places: all the layer needs from the rows above."""
         h_features = self.horizontal(h) + self.vertical_to_horizontal(v_features)
         h_next = self.horizontal_out(self.gate(h_features))
-        return self.gate(v_features), h_next if self.first else h + h_next
+        return h_next if self.first else h + h_next
 
 
 class PixelCNN(_Autoregressive):
@@ -256,11 +261,16 @@ class PixelCNN(_Autoregressive):
         self.out = nn.Sequential(
             nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, self.levels, 1)
         )
+        self._begin_sampling(torch.empty(0))  # no row cached yet
 
     def logits(self, levels: torch.Tensor) -> torch.Tensor:
         """(N, levels, rows, columns) logits of every pixel given the pixels before it, from grey levels (N, rows,
         columns): a whole digit, or a window of one."""
-        return self.network((levels.float() / (self.levels - 1)).unsqueeze(1) * 2.0 - 1.0)
+        return self.network(self._scaled(levels))
+
+    def _scaled(self, levels: torch.Tensor) -> torch.Tensor:
+        """Grey levels (N, rows, columns) as the network's input: images (N, 1, rows, columns) in [-1, 1]."""
+        return (levels.float() / (self.levels - 1)).unsqueeze(1) * 2.0 - 1.0
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """The logits from images scaled to [-1, 1], (N, 1, rows, columns): any size, as it is convolutional."""
@@ -277,13 +287,31 @@ class PixelCNN(_Autoregressive):
         """How many columns to either side can reach a pixel: each layer's kernel reaches kernel // 2 further."""
         return len(self.layers) * (self.config["kernel"] // 2)
 
+    def _begin_sampling(self, levels: torch.Tensor) -> None:
+        self._row_cache: tuple[int, list[torch.Tensor]] | None = None  # (row, each layer's vertical features there)
+
+    def _end_sampling(self) -> None:
+        self._row_cache = None
+
     def _next_logits(self, levels: torch.Tensor, row: int, column: int) -> torch.Tensor:
-        """Only the rows above and the columns beside that can reach the pixel go through the network: the same
-        logits (nothing outside the window reaches it, so the zero padding at the window's edges changes nothing
-        there), in a fraction of the whole image's time."""
-        top, left = max(0, row - self.receptive_rows()), max(0, column - self.receptive_columns())
-        window = levels[:, top : row + 1, left : column + self.receptive_columns() + 1]
-        return self.logits(window)[:, :, row - top, column - left]
+        """The same logits as a full pass, from two small ones. The vertical stack sees only the rows above, which
+        are final once a row begins: it runs once per row, on the rows that reach it (``receptive_rows``), and
+        each layer's features on the row are kept. The horizontal stack sees only the pixels to the left in the
+        row: it runs for each pixel on the few (``receptive_columns``) that reach it, with the kept features.
+        Nothing outside those strips reaches the pixel, so their zero-padded edges change nothing there."""
+        if self._row_cache is None or self._row_cache[0] != row:
+            top = max(0, row - self.receptive_rows())
+            v, kept = self._scaled(levels[:, top : row + 1]), []
+            for layer in self.layers:
+                v_features = layer.vertical(v)
+                kept.append(v_features[:, :, -1:])
+                v = layer.gate(v_features)
+            self._row_cache = (row, kept)
+        left = max(0, column - self.receptive_columns())
+        h = self._scaled(levels[:, row : row + 1, left : column + 1])
+        for layer, v_features in zip(self.layers, self._row_cache[1], strict=True):
+            h = layer.horizontal_step(h, v_features[:, :, :, left : column + 1])
+        return self.out(h)[:, :, 0, -1]
 
 
 def rows_reached(dilations: list[int], kernel: int = 3) -> set[int]:
