@@ -409,6 +409,7 @@ def _refuse_to_write(path, payload):
 
 def test_the_linear_judge_is_named_by_its_data_and_settings():
     data = gm.load_mnist("embedded").per_class(50, 10)
+    gm.evaluate.digit_classifier(data.per_class(50, 5))  # the same training digits, described otherwise
     judge = gm.evaluate.digit_classifier(data)  # refitted in each process: its weights' last bits vary by machine
     other = gm.evaluate.digit_classifier(data.per_class(20, 10))
     assert gm.zoo.identity(judge)["config"] == {"source": data.describe(), "C": gm.evaluate.DIGIT_CLASSIFIER_C}

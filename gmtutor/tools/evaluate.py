@@ -15,6 +15,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from torch import nn
 
+from gmtutor.core.checkpoint import weights_digest
 from gmtutor.core.data import MNIST, as_images, pixels
 from gmtutor.tools.classifiers import fit_logistic_regression, one_blas_thread
 from gmtutor.tools.latent import decode_all, encode_all, reconstruct_all
@@ -65,7 +66,7 @@ class DigitClassifier:
         return f"DigitClassifier(logistic regression on pixels, fitted on {self.source})"
 
 
-_CLASSIFIERS: dict[tuple[str, int], DigitClassifier] = {}
+_CLASSIFIERS: dict[tuple[str, str], DigitClassifier] = {}
 
 
 # Chosen by 5-fold cross-validation on the embedded training set (C = 0.01, 0.03, 0.1, 0.3, 1:
@@ -78,10 +79,11 @@ def digit_classifier(data: MNIST) -> DigitClassifier:
     """Logistic regression on the raw pixels of ``data``'s training set (L2, C = 0.1), fitted on first
     use and cached in memory.
 
-    The cache key is the data's source and training-set size, so the embedded subset and full
-    MNIST each get their own classifier.
+    The cache key is the data's description and a hash of its training digits and labels, so each
+    training set gets its own classifier, and the one given back always names the data it was fitted on
+    (its ``config``, by which ``gm.zoo.identity`` names it).
     """
-    key = (data.source, len(data.x_train))
+    key = (data.describe(), weights_digest({"digits": data.x_train, "labels": data.y_train}))
     if key not in _CLASSIFIERS:
         model = fit_logistic_regression(pixels(data.x_train), data.y_train.numpy(), C=DIGIT_CLASSIFIER_C)
         _CLASSIFIERS[key] = DigitClassifier(model, f"{data.describe()}")
