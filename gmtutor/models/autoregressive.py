@@ -261,7 +261,7 @@ class PixelCNN(_Autoregressive):
         self.out = nn.Sequential(
             nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, self.levels, 1)
         )
-        self._begin_sampling(torch.empty(0))  # no row cached yet
+        self._row_cache: tuple[int, list[torch.Tensor]] | None = None  # (row, each layer's vertical features there)
 
     def logits(self, levels: torch.Tensor) -> torch.Tensor:
         """(N, levels, rows, columns) logits of every pixel given the pixels before it, from grey levels (N, rows,
@@ -288,7 +288,7 @@ class PixelCNN(_Autoregressive):
         return len(self.layers) * (self.config["kernel"] // 2)
 
     def _begin_sampling(self, levels: torch.Tensor) -> None:
-        self._row_cache: tuple[int, list[torch.Tensor]] | None = None  # (row, each layer's vertical features there)
+        self._row_cache = None
 
     def _end_sampling(self) -> None:
         self._row_cache = None
